@@ -1,0 +1,163 @@
+"""Browser tests: the real ASGI app served by uvicorn in a thread, driven by Debian's
+Chromium through Playwright, against a file-backed test database.
+
+Each test gets a clean database (``transactional_db``) and fresh browser contexts:
+``desktop`` (1366×768) and ``phone`` (390×844, touch)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API keeps an event loop in the test thread; the ORM calls the tests
+# make to arrange data are safe there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("YILIAN_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+DESKTOP = {"viewport": {"width": 1366, "height": 768}}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not os.environ.get("YILIAN_TEST_DB_NAME"):
+        raise pytest.UsageError(
+            "Browser tests need a file database shared with the server thread: "
+            "run them with `make e2e` (it sets YILIAN_TEST_DB_NAME)."
+        )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        item.add_marker(pytest.mark.e2e)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class AsgiServer:
+    """uvicorn serving ``yilian.asgi.application`` on loopback in a background thread."""
+
+    def __init__(self) -> None:
+        import uvicorn
+
+        from yilian.asgi import application
+
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(
+            application, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the ASGI server did not start")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def asgi_server(django_db_setup, django_db_blocker) -> Iterator[AsgiServer]:
+    server = AsgiServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    home = tempfile.mkdtemp(prefix="yilian-chromium-")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            env={**os.environ, "HOME": home},
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_url(asgi_server, transactional_db) -> str:
+    return asgi_server.url
+
+
+@pytest.fixture
+def new_context(browser, live_url, request) -> Iterator[Callable[..., object]]:
+    """Open a browser context (one signed-in person) with a viewport; closed after the test.
+    On failure a screenshot of every page is kept under test-results/."""
+    contexts = []
+
+    def make(viewport: dict | None = None, locale: str = "zh-CN"):
+        context = browser.new_context(base_url=live_url, locale=locale, **(viewport or DESKTOP))
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context
+
+    yield make
+    failed = getattr(request.node, "rep_call", None)
+    for index, context in enumerate(contexts):
+        if failed is not None and failed.failed:
+            out = Path("test-results") / request.node.name
+            out.mkdir(parents=True, exist_ok=True)
+            for page_index, page in enumerate(context.pages):
+                page.screenshot(path=str(out / f"context{index}-page{page_index}.png"))
+        context.close()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture
+def desktop(new_context):
+    return new_context(DESKTOP).new_page()
+
+
+@pytest.fixture
+def phone(new_context):
+    return new_context(PHONE).new_page()
+
+
+def log_in(page, phone_number: str, password: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("手机号").fill(phone_number)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Copy the built files of the npm packages in package-lock.json into yilian/static/vendor,
+# with their licences, and record the versions. Run by `make vendor`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npm ci --no-audit --no-fund --silent
+out=yilian/static/vendor
+rm -rf "$out" && mkdir -p "$out"/{bootstrap,bootstrap-icons/fonts,htmx}
+nm=node_modules
+cp $nm/bootstrap/dist/css/bootstrap.min.css $nm/bootstrap/dist/js/bootstrap.bundle.min.js $nm/bootstrap/LICENSE "$out/bootstrap/"
+cp $nm/bootstrap-icons/font/bootstrap-icons.min.css $nm/bootstrap-icons/LICENSE "$out/bootstrap-icons/"
+cp $nm/bootstrap-icons/font/fonts/bootstrap-icons.woff2 $nm/bootstrap-icons/font/fonts/bootstrap-icons.woff "$out/bootstrap-icons/fonts/"
+cp $nm/htmx.org/dist/htmx.min.js $nm/htmx.org/LICENSE "$out/htmx/"
+node -e '
+const fs = require("fs");
+const lock = JSON.parse(fs.readFileSync("package-lock.json"));
+const rows = Object.entries(lock.packages).filter(([k]) => k.startsWith("node_modules/"))
+  .map(([k, v]) => `| ${k.slice(13)} | ${v.version} | ${v.license || ""} |`);
+fs.writeFileSync(process.argv[1], "# Vendored front-end packages\n\nBuilt files copied from the npm registry by `make vendor`.\n\n| package | version | licence |\n|---|---|---|\n" + rows.join("\n") + "\n");
+' "$out/VERSIONS.md"
+echo "vendored into $out"

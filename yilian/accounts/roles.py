@@ -1,0 +1,29 @@
+"""Roles (ARCHITECTURE §3). One list, read by models, selectors, navigation and seeding."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    PLATFORM_ADMIN = "platform_admin", _("platform administrator")
+    SECURITY_ADMIN = "security_admin", _("security administrator")
+    AUDITOR = "auditor", _("auditor")
+    MANAGER = "manager", _("platform manager")
+    EXPERT = "expert", _("expert")
+    HOSPITAL_ADMIN = "hospital_admin", _("hospital administrator")
+    STAFF = "staff", _("medical staff")
+    ROOM_ADMIN = "room_admin", _("room administrator")
+    PATIENT = "patient", _("patient")
+
+
+# Roles held by the platform itself (the lead hospital's management side): they see the
+# whole alliance. Everyone else is scoped to their own hospital.
+PLATFORM_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR, Role.MANAGER})
+
+# Roles a hospital administrator may hand out inside their own hospital.
+HOSPITAL_GRANTABLE_ROLES = frozenset({Role.STAFF, Role.HOSPITAL_ADMIN})
+
+# Roles that carry clinical work (may see business pages of their hospital).
+CLINICAL_ROLES = frozenset({Role.STAFF, Role.EXPERT, Role.HOSPITAL_ADMIN, Role.MANAGER})

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    unread_only = request.GET.get("unread") == "1"
+    page = Paginator(
+        selectors.notifications_for(request.user, unread_only=unread_only), 20
+    ).get_page(request.GET.get("page"))
+    return render(request, "notify/list.html", {"page": page, "unread_only": unread_only})
+
+
+@require_POST
+@login_required
+def open_notification(request: HttpRequest, public_id: str) -> HttpResponse:
+    notification = selectors.get_notification_for_user(request.user, public_id)
+    services.mark_read(request.user, notification)
+    target = notification.url
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("notify:list")
+
+
+@require_POST
+@login_required
+def mark_all_read(request: HttpRequest) -> HttpResponse:
+    services.mark_all_read(request.user)
+    return redirect("notify:list")

@@ -1,0 +1,221 @@
+"""Yilian settings — one module, every value from the environment (see .env.example)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+
+from yilian.core.env import env_bool, env_choice, env_int, env_list, env_secret, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# --- Environment ------------------------------------------------------------
+YILIAN_ENV = env_choice("YILIAN_ENV", ("development", "test", "production"), "development")
+PRODUCTION = YILIAN_ENV == "production"
+DEBUG = env_bool("YILIAN_DEBUG", default=not PRODUCTION and YILIAN_ENV != "test")
+SECRET_KEY = env_secret(
+    "YILIAN_SECRET_KEY",
+    default=None if PRODUCTION else "dev-only-insecure-key-change-me-0123456789abcdefghijklmnop",
+)
+ALLOWED_HOSTS = env_list("YILIAN_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("YILIAN_CSRF_TRUSTED_ORIGINS", [])
+DATA_DIR = Path(env_str("YILIAN_DATA_DIR", str(BASE_DIR / "var")))
+
+# --- Applications -----------------------------------------------------------
+INSTALLED_APPS = [
+    "yilian.core",
+    "yilian.accounts",
+    "yilian.orgs",
+    "yilian.notify",
+    "yilian.realtime",
+    "yilian.web",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.admin",
+    "channels",
+    "django_htmx",
+    "template_partials",
+    "django_tasks",
+    "django_tasks_db",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "yilian.accounts.middleware.ActiveAccountMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "yilian.urls"
+ASGI_APPLICATION = "yilian.asgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+FORM_RENDERER = "yilian.web.forms.FormRenderer"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "yilian.web.context_processors.shell",
+            ],
+        },
+    }
+]
+
+# --- Database ---------------------------------------------------------------
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'yilian.sqlite3'}"),
+        conn_max_age=env_int("YILIAN_DB_CONN_MAX_AGE", 0),
+    )
+}
+if env_str("YILIAN_TEST_DB_NAME"):
+    # Browser tests share the test database with an ASGI server thread: use a file.
+    DATABASES["default"]["TEST"] = {"NAME": env_str("YILIAN_TEST_DB_NAME")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers proceed while one writer commits; IMMEDIATE takes the write
+    # lock at BEGIN so concurrent writers queue instead of failing mid-transaction.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+        "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;",
+        "transaction_mode": "IMMEDIATE",
+    }
+
+# --- Cache, channel layer, tasks -------------------------------------------
+REDIS_URL = env_str("REDIS_URL", "")
+_KEY_PREFIX = env_str("YILIAN_CACHE_PREFIX", "yilian")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": _KEY_PREFIX,
+        }
+    }
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{_KEY_PREFIX}:asgi"},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+TASK_BACKEND = env_choice(
+    "YILIAN_TASK_BACKEND", ("db", "rq", "immediate"), "rq" if REDIS_URL and PRODUCTION else "db"
+)
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "db": "django_tasks_db.DatabaseBackend",
+            "rq": "django_tasks_rq.RQBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[TASK_BACKEND],
+        "QUEUES": ["default"],
+    }
+}
+if TASK_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq"]
+    RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0"}}
+
+# --- Authentication ---------------------------------------------------------
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("YILIAN_PASSWORD_MIN_LENGTH", 10)},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+SESSION_COOKIE_AGE = env_int("YILIAN_SESSION_MAX_AGE", 12 * 3600)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# --- Internationalisation ---------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "yilian" / "locale"]
+TIME_ZONE = env_str("YILIAN_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+# --- Static and uploaded files ---------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "yilian" / "static"]
+MEDIA_ROOT = DATA_DIR / "files"  # never served from a public URL
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# --- E-mail -----------------------------------------------------------------
+EMAIL_BACKEND = env_str("YILIAN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("YILIAN_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("YILIAN_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("YILIAN_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_secret("YILIAN_EMAIL_PASSWORD", default="")
+EMAIL_USE_TLS = env_bool("YILIAN_EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env_str("YILIAN_EMAIL_FROM", "Yilian <noreply@yilian.local>")
+
+# --- Security ---------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("YILIAN_SSL_REDIRECT", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("YILIAN_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+# --- Logging: no patient data, ever; identifiers are public ids --------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("YILIAN_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- Product settings -------------------------------------------------------
+YILIAN_ALLIANCE_NAME = env_str("YILIAN_ALLIANCE_NAME", "")
+YILIAN_VIDEO_BACKEND = env_choice("YILIAN_VIDEO_BACKEND", ("p2p", "janus"), "p2p")
+YILIAN_PAGE_SIZE = env_int("YILIAN_PAGE_SIZE", 20)

@@ -1,0 +1,64 @@
+// Yilian page behaviour. No inline scripts anywhere: everything the pages need is here.
+(function () {
+  "use strict";
+
+  // --- The user's event stream (/ws/me/): unread badge, account review, live refreshes.
+  function connectUserStream(path) {
+    var delay = 1000;
+    function open() {
+      var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+      var socket = new WebSocket(scheme + location.host + path);
+      socket.addEventListener("open", function () { delay = 1000; document.body.dataset.streamState = "open"; });
+      socket.addEventListener("message", function (event) {
+        var message;
+        try { message = JSON.parse(event.data); } catch (e) { return; }
+        handle(message);
+      });
+      socket.addEventListener("close", function (event) {
+        document.body.dataset.streamState = "closed";
+        if (event.code === 4401) { return; }  // not signed in: do not retry
+        setTimeout(open, delay);
+        delay = Math.min(delay * 2, 30000);
+      });
+    }
+    open();
+  }
+
+  function setUnread(count) {
+    document.querySelectorAll("[data-unread-count]").forEach(function (badge) {
+      badge.textContent = String(count);
+      badge.classList.toggle("d-none", !count);
+    });
+  }
+
+  function handle(message) {
+    if (message.type === "notification") {
+      setUnread(message.unread);
+      document.dispatchEvent(new CustomEvent("yilian:notification", { detail: message }));
+    } else if (message.type === "account.reviewed" && document.body.dataset.reloadOnReview !== undefined) {
+      location.reload();
+    }
+  }
+
+  // --- Confirmation before destructive actions: <form data-confirm="…">.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+    }
+  }, true);
+
+  // --- Auto-submitting filters: <select data-autosubmit> inside a form.
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el instanceof HTMLElement && el.hasAttribute("data-autosubmit") && el.form) {
+      if (window.htmx && el.form.hasAttribute("hx-get")) { window.htmx.trigger(el.form, "submit"); }
+      else { el.form.submit(); }
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var path = document.body.dataset.userStream;
+    if (path && "WebSocket" in window) { connectUserStream(path); }
+  });
+})();

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from yilian.web.views import healthz
+
+urlpatterns = [
+    path("", include("yilian.web.urls")),
+    path("accounts/", include("yilian.accounts.urls")),
+    path("notifications/", include("yilian.notify.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("healthz", healthz, name="healthz"),
+    path("django-admin/", admin.site.urls),
+]

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from yilian.accounts.roles import PLATFORM_ROLES, Role
+from yilian.accounts.selectors import can_review_registrations, pending_registration_count
+from yilian.core.health import run_checks
+from yilian.core.permissions import role_required
+from yilian.notify.selectors import notifications_for
+from yilian.orgs import selectors as orgs
+from yilian.orgs.models import Hospital
+
+from .navigation import business_modules
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    healthy, components = run_checks()
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "components": components},
+        status=200 if healthy else 503,
+    )
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The workbench: what this user's roles need to see first."""
+    user = request.user
+    context = {
+        "hospital": user.hospital,
+        "roles": [Role(r).label for r in sorted(user.roles)],
+        "recent_notifications": notifications_for(user)[:5],
+    }
+    if can_review_registrations(user):
+        context["pending_registrations"] = pending_registration_count(user)
+    if user.has_role(*PLATFORM_ROLES):
+        context["summary"] = orgs.alliance_summary()
+    return render(request, "web/home.html", context)
+
+
+@login_required
+def services(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/services.html", {"modules": business_modules()})
+
+
+@login_required
+def hospitals(request: HttpRequest) -> HttpResponse:
+    filters = {
+        key: request.GET.get(key, "").strip()
+        for key in ("query", "province", "tier", "category", "status")
+    }
+    page = Paginator(orgs.hospital_directory(request.user, **filters), 20).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "page": page,
+        "filters": filters,
+        "provinces": orgs.provinces(),
+        "tiers": Hospital.Tier.choices,
+        "categories": Hospital.Category.choices,
+        "statuses": Hospital.Status.choices,
+    }
+    template = "web/hospitals.html#results" if request.htmx else "web/hospitals.html"
+    return render(request, template, context)
+
+
+@login_required
+def hospital_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    hospital = orgs.get_hospital_for_user(request.user, public_id)
+    return render(
+        request,
+        "web/hospital_detail.html",
+        {
+            "hospital": hospital,
+            "departments": orgs.departments_of(hospital),
+            "teams": hospital.teams.filter(is_active=True).select_related("lead"),
+            "rooms": hospital.rooms.filter(is_active=True),
+        },
+    )
+
+
+@role_required(Role.MANAGER, Role.PLATFORM_ADMIN, Role.HOSPITAL_ADMIN)
+def overview(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/overview.html", {"summary": orgs.alliance_summary()})
