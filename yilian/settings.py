@@ -182,6 +182,7 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 # --- E-mail -----------------------------------------------------------------
 EMAIL_BACKEND = env_str("YILIAN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -216,6 +217,5 @@ LOGGING = {
 }
 
 # --- Product settings -------------------------------------------------------
-YILIAN_ALLIANCE_NAME = env_str("YILIAN_ALLIANCE_NAME", "")
 YILIAN_VIDEO_BACKEND = env_choice("YILIAN_VIDEO_BACKEND", ("p2p", "janus"), "p2p")
 YILIAN_PAGE_SIZE = env_int("YILIAN_PAGE_SIZE", 20)

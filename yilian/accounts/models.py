@@ -10,6 +10,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yilian.core.models import PublicModel
 
@@ -74,7 +75,7 @@ class User(PublicModel, AbstractBaseUser, PermissionsMixin):
     phone = models.CharField(
         _("mobile phone"), max_length=11, unique=True, validators=[phone_validator]
     )
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=60)
     email = models.EmailField(_("e-mail"), blank=True)
     title = models.CharField(
         _("professional title"), max_length=30, choices=Title.choices, blank=True

@@ -23,6 +23,8 @@ def registrations_for_reviewer(
         return User.objects.none()
     qs = User.objects.with_role(Role.STAFF).select_related("hospital", "department")
     if not reviewer.has_role(Role.PLATFORM_ADMIN):
+        if reviewer.hospital_id is None:  # filter(hospital_id=None) would mean IS NULL
+            return User.objects.none()
         qs = qs.filter(hospital_id=reviewer.hospital_id)
     if status:
         qs = qs.filter(status=status)

@@ -4,13 +4,13 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from yilian.core.pagination import paginate
 from yilian.core.permissions import role_required
 
 from . import selectors, services
@@ -85,9 +85,9 @@ def registrations(request: HttpRequest) -> HttpResponse:
     if status not in User.Status.values:
         status = User.Status.PENDING
     query = request.GET.get("query", "").strip()
-    page = Paginator(
-        selectors.registrations_for_reviewer(request.user, status=status, query=query), 20
-    ).get_page(request.GET.get("page"))
+    page = paginate(
+        request, selectors.registrations_for_reviewer(request.user, status=status, query=query)
+    )
     context = {
         "page": page,
         "status": status,

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+
+from yilian.core.pagination import paginate
 
 from . import selectors, services
 
@@ -13,9 +14,7 @@ from . import selectors, services
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
     unread_only = request.GET.get("unread") == "1"
-    page = Paginator(
-        selectors.notifications_for(request.user, unread_only=unread_only), 20
-    ).get_page(request.GET.get("page"))
+    page = paginate(request, selectors.notifications_for(request.user, unread_only=unread_only))
     return render(request, "notify/list.html", {"page": page, "unread_only": unread_only})
 
 

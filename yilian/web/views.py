@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -10,6 +9,7 @@ from django.views.decorators.http import require_GET
 from yilian.accounts.roles import PLATFORM_ROLES, Role
 from yilian.accounts.selectors import can_review_registrations, pending_registration_count
 from yilian.core.health import run_checks
+from yilian.core.pagination import paginate
 from yilian.core.permissions import role_required
 from yilian.notify.selectors import notifications_for
 from yilian.orgs import selectors as orgs
@@ -55,9 +55,7 @@ def hospitals(request: HttpRequest) -> HttpResponse:
         key: request.GET.get(key, "").strip()
         for key in ("query", "province", "tier", "category", "status")
     }
-    page = Paginator(orgs.hospital_directory(request.user, **filters), 20).get_page(
-        request.GET.get("page")
-    )
+    page = paginate(request, orgs.hospital_directory(request.user, **filters))
     context = {
         "page": page,
         "filters": filters,
