@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "yilian.accounts",
     "yilian.orgs",
     "yilian.notify",
+    "yilian.workflow",
     "yilian.realtime",
     "yilian.web",
     "django.contrib.auth",

@@ -1,0 +1,151 @@
+"""Business kinds: what the closed-loop engine needs to know about each business.
+
+A business app registers its kinds in its ``AppConfig.ready()``::
+
+    register(Kind(code="consultation", label=_("Remote consultation"), module="medical",
+                  detail_model="medical.Consultation", sla_hours={"approve": 24}))
+
+The workbench, the inboxes, the SLA marks and the statistics read this registry: adding a
+business is adding a kind, not editing the engine. The engine itself registers nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from django.apps import apps
+from django.db import models
+from django.utils.functional import Promise
+
+from yilian.accounts.roles import Role
+
+from .models import Action
+
+if TYPE_CHECKING:
+    from yilian.orgs.models import Team
+
+    from .models import BusinessRequest
+
+# The actions a kind may use (``create`` and ``resubmit`` are recorded, not called).
+STEPS: frozenset[str] = frozenset(a.value for a in Action) - {Action.CREATE, Action.RESUBMIT}
+# Every kind applies, is dispatched to a team, is completed with an opinion, and can be
+# withdrawn or cancelled; the rest may be left out.
+REQUIRED_STEPS: frozenset[str] = frozenset(
+    {Action.SUBMIT, Action.DISPATCH, Action.COMPLETE, Action.WITHDRAW, Action.CANCEL}
+)
+# A step a kind leaves out is passed through automatically (a system event), so the
+# status machine stays one machine: an asynchronous read has no confirm/publish/start.
+SKIPPABLE_STEPS: frozenset[str] = frozenset(
+    {Action.APPROVE, Action.CONFIRM, Action.PUBLISH, Action.START, Action.FEEDBACK, Action.CLOSE}
+)
+DEFAULT_APPLICANT_ROLES: frozenset[str] = frozenset({Role.STAFF, Role.HOSPITAL_ADMIN})
+
+_CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+
+
+def route_to_first_team(request: BusinessRequest) -> Team | None:
+    """The default routing rule: the first active team that serves this kind."""
+    from yilian.orgs.models import Team
+
+    return (
+        Team.objects.filter(is_active=True, services__kind=request.kind)
+        .order_by("name", "pk")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class Kind:
+    code: str
+    label: Promise | str
+    module: str
+    description: Promise | str = ""
+    # The one-to-one detail model of the business app: a class or "app_label.Model".
+    detail_model: type[models.Model] | str | None = None
+    applicant_roles: frozenset[str] = DEFAULT_APPLICANT_ROLES
+    route: Callable[[BusinessRequest], Team | None] = route_to_first_team
+    steps: frozenset[str] = STEPS
+    # Hours allowed for a step, counted from when the request reached the status the
+    # step leaves (e.g. {"approve": 24} — a submitted request is overdue after a day).
+    sla_hours: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not _CODE.match(self.code):
+            raise ValueError(f"kind code {self.code!r}: use 2–40 lowercase letters, digits, _")
+        object.__setattr__(self, "steps", frozenset(self.steps))
+        object.__setattr__(self, "applicant_roles", frozenset(self.applicant_roles))
+        object.__setattr__(self, "sla_hours", MappingProxyType(dict(self.sla_hours)))
+        unknown = self.steps - STEPS
+        if unknown:
+            raise ValueError(f"kind {self.code}: unknown steps {sorted(unknown)}")
+        missing = REQUIRED_STEPS - self.steps
+        if missing:
+            raise ValueError(f"kind {self.code}: steps {sorted(missing)} cannot be left out")
+        unknown_sla = set(self.sla_hours) - self.steps
+        if unknown_sla:
+            raise ValueError(f"kind {self.code}: SLA for steps it does not use {unknown_sla}")
+        bad_roles = self.applicant_roles - {r.value for r in Role}
+        if bad_roles:
+            raise ValueError(f"kind {self.code}: unknown roles {sorted(bad_roles)}")
+
+    def uses(self, action: str) -> bool:
+        return action in self.steps
+
+    def sla(self, action: str) -> timedelta | None:
+        hours = self.sla_hours.get(action)
+        return None if hours is None else timedelta(hours=hours)
+
+    def get_detail_model(self) -> type[models.Model] | None:
+        if isinstance(self.detail_model, str):
+            return apps.get_model(self.detail_model)
+        return self.detail_model
+
+
+_registry: dict[str, Kind] = {}
+
+
+def _module_keys() -> frozenset[str]:
+    # Imported late: the menus are built from the registry's neighbours, not the reverse.
+    from yilian.web.navigation import MODULES
+
+    return frozenset(m.key for m in MODULES)
+
+
+def register(kind: Kind) -> Kind:
+    """Add a kind. Registering the same kind twice is harmless; another kind with the same
+    code is a programming error."""
+    existing = _registry.get(kind.code)
+    if existing is not None:
+        if existing == kind:
+            return existing
+        raise ValueError(f"business kind {kind.code!r} is already registered")
+    if kind.module not in _module_keys():
+        raise ValueError(f"kind {kind.code}: unknown module {kind.module!r}")
+    _registry[kind.code] = kind
+    return kind
+
+
+def unregister(code: str) -> None:
+    _registry.pop(code, None)
+
+
+def get_kind(code: str) -> Kind:
+    """The registered kind; ``LookupError`` for an unknown code."""
+    try:
+        return _registry[code]
+    except KeyError:
+        raise LookupError(f"unknown business kind {code!r}") from None
+
+
+def all_kinds() -> list[Kind]:
+    """Every registered kind, in registration order."""
+    return list(_registry.values())
+
+
+def kinds_in_module(module: str) -> list[Kind]:
+    return [k for k in _registry.values() if k.module == module]
