@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from io import StringIO
+
 from django.core.management import call_command
 from playwright.sync_api import expect
 
@@ -11,7 +13,7 @@ from yilian.orgs.demo import DEMO_LOGINS, DEMO_PASSWORD
 
 
 def test_every_demo_login_reaches_its_workbench(new_context, live_url):
-    call_command("seed_demo", "--scale", "small", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", "--scale", "small", stdout=StringIO())
     for demo in DEMO_LOGINS:
         page = new_context(DESKTOP).new_page()
         log_in(page, demo.phone, DEMO_PASSWORD)

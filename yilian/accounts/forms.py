@@ -134,6 +134,9 @@ class ProfileForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         hospital = self.instance.hospital
-        self.fields["department"].queryset = (
+        department = self.fields["department"]
+        department.to_field_name = "public_id"  # public ids only, in forms as in URLs
+        self.initial["department"] = self.instance.department
+        department.queryset = (
             hospital.departments.filter(is_active=True) if hospital else Department.objects.none()
         )

@@ -55,9 +55,7 @@ def pending_staff_b(hospital_b, hospital_admin_b) -> User:
 
 
 @pytest.mark.parametrize("endpoint", ["list", "detail", "approve", "reject"])
-def test_anonymous_visitor_is_sent_to_login_and_nothing_changes(
-    client, pending_staff_a, endpoint
-):
+def test_anonymous_visitor_is_sent_to_login_and_nothing_changes(client, pending_staff_a, endpoint):
     before = _state(pending_staff_a)
 
     response = _hit(client, pending_staff_a, endpoint)
@@ -105,9 +103,7 @@ def test_hospital_admin_of_other_hospital_does_not_see_the_registration_listed(
     assert _listed(response) == {str(pending_staff_b.public_id)}
 
 
-def test_hospital_admin_without_a_hospital_sees_no_registrations(
-    login, make_user, pending_staff_a
-):
+def test_hospital_admin_without_a_hospital_sees_no_registrations(login, make_user, pending_staff_a):
     make_user(Role.STAFF, name="无院医生")  # staff allocated without a hospital
     admin = make_user(Role.HOSPITAL_ADMIN, name="无院管理员")
 
@@ -218,9 +214,7 @@ def test_registration_list_query_count_does_not_grow_with_registrations(
 
 @pytest.mark.parametrize("reviewer", ["hospital_admin_a", "platform_admin"])
 def test_reviewer_sees_the_registration_details(request, login, pending_staff_a, reviewer):
-    response = login(request.getfixturevalue(reviewer)).get(
-        _urls(pending_staff_a)["detail"]
-    )
+    response = login(request.getfixturevalue(reviewer)).get(_urls(pending_staff_a)["detail"])
 
     page = parse(response)
     assert response.status_code == 200
@@ -288,9 +282,7 @@ def test_approving_a_registration_already_rejected_warns_and_changes_nothing(
     assert before[:3] == (User.Status.REJECTED, "重复注册", platform_admin.pk)
 
 
-def test_reviewed_registration_detail_shows_no_review_buttons(
-    login, hospital_admin_a, staff_a
-):
+def test_reviewed_registration_detail_shows_no_review_buttons(login, hospital_admin_a, staff_a):
     response = login(hospital_admin_a).get(_urls(staff_a)["detail"])
 
     page = parse(response)
