@@ -10,7 +10,7 @@ from datetime import datetime, time
 from typing import Any
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from yilian.accounts.models import User
 from yilian.accounts.roles import Role
@@ -22,6 +22,13 @@ from yilian.workflow.services import create_request, transition
 
 ROUTED = "wf_test"  # approved requests are dispatched automatically (TeamService)
 MANUAL = "wf_manual"  # no routing: approved requests wait for a manager to dispatch
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """The engine's messages are asserted in their English source form."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
