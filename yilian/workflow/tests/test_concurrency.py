@@ -7,6 +7,7 @@ import threading
 
 import pytest
 from django.db import connection, connections
+from django.utils import translation
 
 from yilian.accounts.models import User
 from yilian.accounts.roles import Role
@@ -40,7 +41,8 @@ def test_concurrent_dispatch_has_exactly_one_winner(
             chosen = Team.objects.get(pk=team_pk)
             target = BusinessRequest.objects.get(pk=request.pk)
             barrier.wait()
-            results[manager_pk] = transition(target, "dispatch", actor=actor, team=chosen)
+            with translation.override("en"):  # each thread has its own active language
+                results[manager_pk] = transition(target, "dispatch", actor=actor, team=chosen)
         except Exception as exc:
             results[manager_pk] = exc
         finally:
