@@ -11,7 +11,7 @@ from django.http import Http404
 
 from yilian.accounts.models import User
 
-from .models import Department, Division, Hospital, HospitalQuerySet
+from .models import Department, Division, Hospital, HospitalQuerySet, Room, Team
 
 
 def provinces() -> list[Division]:
@@ -60,6 +60,25 @@ def get_hospital_for_user(user: User, public_id: UUID | str) -> Hospital:
         return Hospital.objects.visible_to(user).select_related("division").get(public_id=public_id)
     except (Hospital.DoesNotExist, ValueError) as exc:
         raise Http404 from exc
+
+
+@dataclass(frozen=True)
+class HospitalProfile:
+    hospital: Hospital
+    departments: list[Department]
+    teams: list[Team]
+    rooms: list[Room]
+
+
+def hospital_profile(user: User, public_id: UUID | str) -> HospitalProfile:
+    """A hospital with its active departments, execution teams and cloud rooms."""
+    hospital = get_hospital_for_user(user, public_id)
+    return HospitalProfile(
+        hospital=hospital,
+        departments=departments_of(hospital),
+        teams=list(hospital.teams.filter(is_active=True).select_related("lead")),
+        rooms=list(hospital.rooms.filter(is_active=True)),
+    )
 
 
 @dataclass(frozen=True)

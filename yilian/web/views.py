@@ -70,17 +70,8 @@ def hospitals(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def hospital_detail(request: HttpRequest, public_id: str) -> HttpResponse:
-    hospital = orgs.get_hospital_for_user(request.user, public_id)
-    return render(
-        request,
-        "web/hospital_detail.html",
-        {
-            "hospital": hospital,
-            "departments": orgs.departments_of(hospital),
-            "teams": hospital.teams.filter(is_active=True).select_related("lead"),
-            "rooms": hospital.rooms.filter(is_active=True),
-        },
-    )
+    profile = orgs.hospital_profile(request.user, public_id)
+    return render(request, "web/hospital_detail.html", {"profile": profile})
 
 
 @role_required(Role.MANAGER, Role.PLATFORM_ADMIN, Role.HOSPITAL_ADMIN)
