@@ -4,20 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from yilian.accounts.roles import Role
 from yilian.notify.models import Notification
 from yilian.notify.services import mark_all_read, mark_read, notify
-
-
-@pytest.fixture
-def staff_a(make_user, hospital_a):
-    """A member of staff with an empty inbox (the cast's staff_a holds their approval)."""
-    return make_user(Role.STAFF, hospital=hospital_a, name="赵医生")
-
-
-@pytest.fixture
-def staff_b(make_user, hospital_b):
-    return make_user(Role.STAFF, hospital=hospital_b, name="钱医生")
 
 
 def test_notify_writes_one_notification_per_distinct_recipient(staff_a, staff_b):
