@@ -219,4 +219,8 @@ LOGGING = {
 
 # --- Product settings -------------------------------------------------------
 YILIAN_VIDEO_BACKEND = env_choice("YILIAN_VIDEO_BACKEND", ("p2p", "janus"), "p2p")
+# CSS font-family for printable documents: a CJK font installed on the host.
+YILIAN_PDF_FONTS = env_str(
+    "YILIAN_PDF_FONTS", '"WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif'
+)
 YILIAN_PAGE_SIZE = env_int("YILIAN_PAGE_SIZE", 20)

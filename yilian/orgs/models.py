@@ -293,3 +293,34 @@ class Room(PublicModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CooperationPlan(PublicModel):
+    """Which businesses a member hospital's cooperation agreement covers (合作方案).
+
+    A hospital without a plan, or with no kinds switched off, may apply for every business.
+    """
+
+    hospital = models.OneToOneField(
+        Hospital,
+        on_delete=models.CASCADE,
+        related_name="cooperation_plan",
+        verbose_name=_("hospital"),
+    )
+    disabled_kinds = models.JSONField(
+        _("businesses not covered"),
+        default=list,
+        blank=True,
+        help_text=_("Codes of the business kinds this hospital may not apply for."),
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("cooperation plan")
+        verbose_name_plural = _("cooperation plans")
+
+    def __str__(self) -> str:
+        return str(self.hospital)
+
+    def enables(self, kind_code: str) -> bool:
+        return kind_code not in self.disabled_kinds

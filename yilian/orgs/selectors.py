@@ -11,7 +11,15 @@ from django.http import Http404
 
 from yilian.accounts.models import User
 
-from .models import Department, Division, Hospital, HospitalQuerySet, Room, Team
+from .models import (
+    CooperationPlan,
+    Department,
+    Division,
+    Hospital,
+    HospitalQuerySet,
+    Room,
+    Team,
+)
 
 
 def provinces() -> list[Division]:
@@ -129,3 +137,11 @@ def alliance_summary() -> AllianceSummary:
         categories=_shares(categories, Hospital.Category.choices, total),
         users=User.objects.active().count(),
     )
+
+
+def disabled_kinds(hospital: Hospital | None) -> frozenset[str]:
+    """The business kinds ``hospital``'s cooperation plan does not cover (no plan: none)."""
+    if hospital is None:
+        return frozenset()
+    plan = CooperationPlan.objects.filter(hospital=hospital).only("disabled_kinds").first()
+    return frozenset(plan.disabled_kinds) if plan else frozenset()

@@ -183,6 +183,12 @@ class BusinessRequest(PublicModel):
     )
     form = models.CharField(_("form"), max_length=10, choices=Form.choices, blank=True)
     arrangement = models.TextField(_("arrangement"), blank=True)
+    contact = models.CharField(
+        _("contact"),
+        max_length=120,
+        blank=True,
+        help_text=_("Who receives the applicant, and how to reach them."),
+    )
 
     # Optimistic concurrency: every transition increments it.
     version = models.PositiveIntegerField(_("version"), default=1)

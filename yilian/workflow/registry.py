@@ -16,17 +16,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.db import models
 from django.utils.functional import Promise
+from django.utils.module_loading import import_string
 
 from yilian.accounts.roles import Role
 
 from .models import Action
 
 if TYPE_CHECKING:
+    from yilian.accounts.models import User
     from yilian.orgs.models import Team
 
     from .models import BusinessRequest
@@ -45,6 +47,12 @@ SKIPPABLE_STEPS: frozenset[str] = frozenset(
 )
 DEFAULT_APPLICANT_ROLES: frozenset[str] = frozenset({Role.STAFF, Role.HOSPITAL_ADMIN})
 
+# A kind's check on one step, run by ``transition`` with the request row locked, after the
+# status table and the actor's right were checked and before anything is written. It may
+# raise ``ValidationError`` (e.g. a department's quota is full) and returns what to add to
+# the event's payload (or None).
+Guard = Callable[["BusinessRequest", "User", Mapping[str, Any]], "Mapping[str, Any] | None"]
+
 _CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 
 
@@ -57,6 +65,16 @@ def route_to_first_team(request: BusinessRequest) -> Team | None:
         .order_by("name", "pk")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One flavour of a kind a user picks when applying (a special business the platform
+    admin defined); ``key`` goes into the apply URL."""
+
+    key: str
+    label: Promise | str
+    description: Promise | str = ""
 
 
 @dataclass(frozen=True)
@@ -73,6 +91,17 @@ class Kind:
     # Hours allowed for a step, counted from when the request reached the status the
     # step leaves (e.g. {"approve": 24} — a submitted request is overdue after a day).
     sla_hours: Mapping[str, float] = field(default_factory=dict)
+    # The application form ("package.module.FormClass"): built as
+    # ``Form(data, files, applicant=user, variant=key_or_None, instance=request_or_None)``;
+    # its ``save()`` creates (or, for a draft or returned request, updates) the request
+    # and its detail in one transaction and returns the request.
+    form: str = ""
+    # Renders the kind's detail on the request page (context: ``request``, ``detail``).
+    detail_template: str = ""
+    # Extra checks per step (see ``Guard``).
+    guards: Mapping[str, Guard] = field(default_factory=dict)
+    # The variants a user chooses between (None: the kind has none).
+    variants: Callable[[], list[Variant]] | None = None
 
     def __post_init__(self) -> None:
         if not _CODE.match(self.code):
@@ -80,6 +109,7 @@ class Kind:
         object.__setattr__(self, "steps", frozenset(self.steps))
         object.__setattr__(self, "applicant_roles", frozenset(self.applicant_roles))
         object.__setattr__(self, "sla_hours", MappingProxyType(dict(self.sla_hours)))
+        object.__setattr__(self, "guards", MappingProxyType(dict(self.guards)))
         unknown = self.steps - STEPS
         if unknown:
             raise ValueError(f"kind {self.code}: unknown steps {sorted(unknown)}")
@@ -89,6 +119,9 @@ class Kind:
         unknown_sla = set(self.sla_hours) - self.steps
         if unknown_sla:
             raise ValueError(f"kind {self.code}: SLA for steps it does not use {unknown_sla}")
+        unknown_guards = set(self.guards) - self.steps
+        if unknown_guards:
+            raise ValueError(f"kind {self.code}: guards for steps it does not use {unknown_guards}")
         bad_roles = self.applicant_roles - {r.value for r in Role}
         if bad_roles:
             raise ValueError(f"kind {self.code}: unknown roles {sorted(bad_roles)}")
@@ -99,6 +132,9 @@ class Kind:
     def sla(self, action: str) -> timedelta | None:
         hours = self.sla_hours.get(action)
         return None if hours is None else timedelta(hours=hours)
+
+    def get_form_class(self) -> type[Any] | None:
+        return import_string(self.form) if self.form else None
 
     def get_detail_model(self) -> type[models.Model] | None:
         if isinstance(self.detail_model, str):

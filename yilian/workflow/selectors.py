@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from yilian.accounts.models import User
 from yilian.accounts.roles import Role
-from yilian.orgs.models import Team
+from yilian.orgs.models import Hospital, Team
+from yilian.orgs.selectors import disabled_kinds
 
 from . import rules
 from .models import (
@@ -29,7 +30,7 @@ from .models import (
     Status,
     Urgency,
 )
-from .registry import DEFAULT_APPLICANT_ROLES, all_kinds, get_kind
+from .registry import DEFAULT_APPLICANT_ROLES, Kind, all_kinds, get_kind
 
 S = Status
 
@@ -239,3 +240,15 @@ def queue_counts(user: User) -> dict[str, int]:
 def queues_for(user: User) -> list[Queue]:
     """The queues that concern this user (the workbench shows these)."""
     return [QUEUES[key] for key in QUEUES if _queue_filter(user, key) is not None]
+
+
+def kinds_user_may_apply(user: User) -> list[Kind]:
+    """The kinds ``user`` may apply for: their role is an applicant role of the kind, their
+    hospital is active and its cooperation plan covers the kind. Registration order."""
+    if not user.is_authenticated or not user.can_use_business:
+        return []
+    hospital = user.hospital
+    if hospital is None or hospital.status != Hospital.Status.ACTIVE:
+        return []
+    off = disabled_kinds(hospital)
+    return [k for k in all_kinds() if k.code not in off and user.has_role(*k.applicant_roles)]

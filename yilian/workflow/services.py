@@ -28,6 +28,7 @@ from yilian.accounts.models import User
 from yilian.accounts.roles import Role
 from yilian.notify.services import notify
 from yilian.orgs.models import Hospital, Room, Team
+from yilian.orgs.selectors import disabled_kinds
 from yilian.realtime.services import push_to_user
 
 from . import rules
@@ -96,6 +97,11 @@ def create_request(
     hospital = applicant.hospital
     if hospital is None or hospital.status != Hospital.Status.ACTIVE:
         raise PermissionDenied(gettext("Only staff of an active member hospital may apply."))
+    if business.code in disabled_kinds(hospital):
+        raise PermissionDenied(
+            gettext("Your hospital's cooperation plan does not cover %(kind)s.")
+            % {"kind": business.label}
+        )
 
     errors: dict[str, Any] = {}
     title = (title or "").strip()
@@ -151,7 +157,16 @@ _DATA_KEYS: dict[str, frozenset[str]] = {
     A.DISPATCH: frozenset({"team", "note"}),
     A.DECLINE: frozenset({"reason"}),
     A.CONFIRM: frozenset(
-        {"scheduled_start", "scheduled_end", "form", "room", "arrangement", "experts", "note"}
+        {
+            "scheduled_start",
+            "scheduled_end",
+            "form",
+            "room",
+            "arrangement",
+            "contact",
+            "experts",
+            "note",
+        }
     ),
     A.PUBLISH: frozenset({"note"}),
     A.START: frozenset({"note"}),
@@ -212,6 +227,9 @@ def transition(
 
         to_status, event_action = moved
         step = _VALIDATORS[action](locked, actor, data)
+        guard = kind.guards.get(action)
+        if guard is not None:
+            step.payload.update(guard(locked, actor, data) or {})
         _apply(locked, action, event_action, to_status, actor, step)
         _advance_automatically(locked, kind)
     return locked
@@ -480,6 +498,10 @@ def _confirm(request: BusinessRequest, actor: User, data: Mapping[str, Any]) -> 
                         ),
                     }
 
+    contact = _text(data, "contact")
+    if len(contact) > BusinessRequest._meta.get_field("contact").max_length:  # type: ignore[operator]
+        errors["contact"] = _("Keep the contact to 120 characters.")
+
     experts = list(data.get("experts") or [actor])
     team = request.team
     if team is None:  # cannot happen from "dispatched", which always has a team
@@ -505,6 +527,7 @@ def _confirm(request: BusinessRequest, actor: User, data: Mapping[str, Any]) -> 
             "form": form,
             "room": room,
             "arrangement": _text(data, "arrangement"),
+            "contact": contact,
         },
         note=_text(data, "note"),
         payload={
