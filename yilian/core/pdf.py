@@ -27,6 +27,6 @@ def render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
 def pdf_response(template_name: str, context: dict[str, Any], filename: str) -> HttpResponse:
     """A download of the rendered PDF, never cached by a shared proxy."""
     response = HttpResponse(render_pdf(template_name, context), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
     response["Cache-Control"] = "private, no-store"
     return response
