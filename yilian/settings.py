@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "yilian.accounts",
     "yilian.orgs",
     "yilian.notify",
+    "yilian.files",
     "yilian.workflow",
     "yilian.realtime",
     "yilian.web",
@@ -224,3 +225,7 @@ YILIAN_PDF_FONTS = env_str(
     "YILIAN_PDF_FONTS", '"WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif'
 )
 YILIAN_PAGE_SIZE = env_int("YILIAN_PAGE_SIZE", 20)
+# Largest single upload (MB), and the internal nginx location that serves stored files
+# when the application runs behind nginx (empty: the application streams them itself).
+YILIAN_UPLOAD_MAX_MB = env_int("YILIAN_UPLOAD_MAX_MB", 50)
+YILIAN_X_ACCEL_PREFIX = env_str("YILIAN_X_ACCEL_PREFIX", "")
