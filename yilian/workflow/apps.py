@@ -8,6 +8,7 @@ class WorkflowConfig(AppConfig):
     def ready(self) -> None:
         from yilian.files import access
 
+        from . import checks  # noqa: F401  (registers the system checks)
         from .models import BusinessRequest
         from .selectors import may_attach_files, may_read_files
 
