@@ -224,3 +224,7 @@ YILIAN_PDF_FONTS = env_str(
     "YILIAN_PDF_FONTS", '"WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif'
 )
 YILIAN_PAGE_SIZE = env_int("YILIAN_PAGE_SIZE", 20)
+# Where the application is reached from outside: links in e-mails and SMS.
+YILIAN_BASE_URL = env_str("YILIAN_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Dotted path of the SMS backend class (a subclass of yilian.notify.sms.BaseSMSBackend).
+YILIAN_SMS_BACKEND = env_str("YILIAN_SMS_BACKEND", "yilian.notify.sms.LogBackend")
