@@ -15,8 +15,7 @@ URL = "/notifications/preferences/"
 def _checked(response) -> dict[str, bool]:
     form = parse(response).one("form", id="preferences")
     return {
-        box.get("name"): "checked" in box.attrs
-        for box in form.find_all("input", type="checkbox")
+        box.get("name"): "checked" in box.attrs for box in form.find_all("input", type="checkbox")
     }
 
 
