@@ -134,6 +134,12 @@ def deliver(delivery_pk: int) -> str:
         return "missing"
     if not claimed:
         return delivery.status
+    recipient = delivery.notification.recipient
+    if not (recipient.email if delivery.channel == Channel.EMAIL else recipient.phone):
+        # The address was removed after the notification was written.
+        delivery.status, delivery.detail = D.SKIPPED, "no_address"
+        delivery.save(update_fields=["status", "detail"])
+        return delivery.status
     try:
         _send(delivery)
     except Exception as exc:

@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.translation import gettext_lazy as _
 
 from .models import NotificationPreference
@@ -18,8 +18,10 @@ class PreferenceForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         user = self.instance.user
+        # Help texts are rendered as HTML (web/forms/field.html): escape what the user typed.
         if user.email:
-            self.fields["email"].help_text = _("Sent to %(address)s.") % {"address": user.email}
+            address = escape(user.email)
+            self.fields["email"].help_text = _("Sent to %(address)s.") % {"address": address}
         else:
             self.fields["email"].help_text = format_html(
                 '{} <a href="{}">{}</a>',
@@ -27,4 +29,5 @@ class PreferenceForm(forms.ModelForm):
                 reverse("accounts:profile"),
                 _("Add one to your profile."),
             )
-        self.fields["sms"].help_text = _("Sent to %(phone)s.") % {"phone": user.masked_phone}
+        phone = escape(user.masked_phone)
+        self.fields["sms"].help_text = _("Sent to %(phone)s.") % {"phone": phone}

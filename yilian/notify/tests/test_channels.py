@@ -168,6 +168,18 @@ def test_a_delivery_task_that_runs_again_sends_nothing_more(
     assert Delivery.objects.get(pk=email.pk).attempts == 1
 
 
+def test_an_address_removed_before_sending_skips_the_delivery(doctor):
+    with_pending = notify([doctor], verb="test", title="t", summary="s")
+    doctor.email = ""
+    doctor.save(update_fields=["email"])
+    email = with_pending[0].deliveries.get(channel="email")
+
+    assert channels.deliver(email.pk) == Delivery.Status.SKIPPED
+
+    assert mail.outbox == []
+    assert Delivery.objects.get(pk=email.pk).detail == "no_address"
+
+
 def test_a_skipped_delivery_is_never_sent(doctor, django_capture_on_commit_callbacks):
     [note] = _notify([doctor], django_capture_on_commit_callbacks)
     sms = note.deliveries.get(channel="sms")
