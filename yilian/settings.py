@@ -239,3 +239,7 @@ YILIAN_SLA_HOURS = env_hours_map("YILIAN_SLA_HOURS")
 # when the application runs behind nginx (empty: the application streams them itself).
 YILIAN_UPLOAD_MAX_MB = env_int("YILIAN_UPLOAD_MAX_MB", 50)
 YILIAN_X_ACCEL_PREFIX = env_str("YILIAN_X_ACCEL_PREFIX", "")
+# Where the application is reached from outside: links in e-mails and SMS.
+YILIAN_BASE_URL = env_str("YILIAN_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Dotted path of the SMS backend class (a subclass of yilian.notify.sms.BaseSMSBackend).
+YILIAN_SMS_BACKEND = env_str("YILIAN_SMS_BACKEND", "yilian.notify.sms.LogBackend")

@@ -49,6 +49,7 @@ def register_staff(
         reviewers,
         verb="registration.submitted",
         title=_("%(name)s registered and waits for approval") % {"name": name},
+        summary=_("A new member of staff registered and waits for your approval."),
         url=reverse("accounts:registration_detail", args=[user.public_id]),
     )
     return user
@@ -74,6 +75,9 @@ def _review(registration: User, *, actor: User, status: str, reason: str = "") -
         if approved
         else _("Your registration was rejected"),
         body=reason,
+        summary=_("Your Yilian registration was approved.")
+        if approved
+        else _("Your Yilian registration was rejected."),
         url=reverse("web:home"),
     )
     transaction.on_commit(

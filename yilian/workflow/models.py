@@ -401,3 +401,39 @@ class QCReview(PublicModel):
 
     def __str__(self) -> str:
         return f"{self.request} · {self.score}"
+
+
+class Reminder(models.Model):
+    """A reminder that was sent: one per request, kind and moment, so a task that runs
+    twice (or was enqueued twice) reminds nobody twice."""
+
+    class Kind(models.TextChoices):
+        SESSION_TOMORROW = "session_tomorrow", _("session tomorrow")
+        SESSION_SOON = "session_soon", _("session in 30 minutes")
+        OVERDUE = "overdue", _("step overdue")
+
+    request = models.ForeignKey(
+        BusinessRequest,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        verbose_name=_("request"),
+    )
+    kind = models.CharField(_("reminder"), max_length=20, choices=Kind.choices)
+    # The session's start (session reminders) or the moment the step fell due (overdue).
+    moment = models.DateTimeField(_("for"))
+    version = models.PositiveIntegerField(_("request version"))
+    recipients = models.PositiveIntegerField(_("recipients"), default=0)
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["sent_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "kind", "moment"], name="workflow_one_reminder_per_moment"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} · {self.moment:%Y-%m-%d %H:%M}"

@@ -31,7 +31,7 @@ from yilian.orgs.models import Hospital, Room, Team
 from yilian.orgs.selectors import disabled_kinds
 from yilian.realtime.services import push_to_user
 
-from . import rules
+from . import reminders, rules
 from .models import (
     SCHEDULED_STATUSES,
     Action,
@@ -232,6 +232,7 @@ def transition(
             step.payload.update(guard(locked, actor, data) or {})
         _apply(locked, action, event_action, to_status, actor, step)
         _advance_automatically(locked, kind)
+        transaction.on_commit(partial(reminders.schedule, locked.pk), robust=True)
     return locked
 
 
@@ -684,6 +685,10 @@ def _announce(
     status_label = Status(to_status).label
     url = request_url(request)
     applicant = request.applicant
+    # E-mail and SMS say only the business and what happened (no title: it may name the
+    # patient); urgent and emergency requests may go by SMS.
+    about = {"kind": reminders.kind_label(request), "status": status_label}
+    urgent = request.urgency != Urgency.ROUTINE
     if applicant.pk != actor_pk:
         notify(
             [applicant],
@@ -692,6 +697,8 @@ def _announce(
             % {"title": request.title, "status": status_label},
             body=note,
             url=url,
+            summary=gettext("Your %(kind)s request is now %(status)s.") % about,
+            urgent=urgent,
         )
     waiting = [u for u in acting if u.pk != applicant.pk]
     if waiting:
@@ -702,6 +709,8 @@ def _announce(
             % {"title": request.title, "status": status_label},
             body=note,
             url=url,
+            summary=gettext("A %(kind)s request waits for you (%(status)s).") % about,
+            urgent=urgent,
         )
     push_to_user(
         applicant.public_id,
