@@ -71,8 +71,13 @@ class ActionForm(forms.Form):
         self.user = user
 
     def transition_kwargs(self) -> dict[str, Any]:
-        """What to pass to ``transition`` (besides the request, action and actor)."""
-        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+        """The step's data for ``transition`` (besides the request, action, actor and
+        ``expected_version``)."""
+        return {
+            k: v
+            for k, v in self.cleaned_data.items()
+            if k != "expected_version" and v not in (None, "")
+        }
 
 
 class NoteForm(ActionForm):

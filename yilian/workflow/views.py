@@ -236,7 +236,13 @@ def act(request: HttpRequest, public_id: str, action: str) -> HttpResponse:
         return _render_detail(request, business_request, bound=form, status=422)
 
     try:
-        moved = transition(business_request, action, actor=user, **form.transition_kwargs())
+        moved = transition(
+            business_request,
+            action,
+            actor=user,
+            expected_version=form.cleaned_data["expected_version"],
+            **form.transition_kwargs(),
+        )
     except PermissionDenied as exc:
         return _render_detail(request, business_request, error=str(exc), status=403)
     except (StaleRequest, TransitionError) as exc:
