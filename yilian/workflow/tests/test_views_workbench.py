@@ -224,3 +224,29 @@ def test_anonymous_visitor_is_sent_to_login(client):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_row_actions_are_exactly_the_allowed_actions(loop, other_expert, hospital_admin_a):
+    from yilian.accounts.models import User
+    from yilian.workflow.selectors import actions_for_rows, allowed_actions
+
+    requests = [
+        loop.at(status)
+        for status in (
+            Status.DRAFT,
+            Status.SUBMITTED,
+            Status.DISPATCHED,
+            Status.PUBLISHED,
+            Status.IN_PROGRESS,
+            Status.COMPLETED,
+            Status.FEEDBACK_GIVEN,
+            Status.CLOSED,
+        )
+    ]
+    for user in (loop.manager, loop.expert, loop.applicant, other_expert, hospital_admin_a):
+        fresh = User.objects.get(pk=user.pk)
+        visible = list(
+            BusinessRequest.objects.visible_to(fresh).filter(pk__in=[r.pk for r in requests])
+        )
+        bulk = actions_for_rows(fresh, visible)
+        assert bulk == {r.pk: allowed_actions(r, fresh) for r in visible}, user
