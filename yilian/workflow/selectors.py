@@ -371,6 +371,7 @@ def actions_for_rows(user: User, requests: list[BusinessRequest]) -> dict[int, l
             result[request.pk] = []
             continue
         who = rules.Who(user, request)
+        # Fill the cached membership from the one query above instead of one per row.
         who.__dict__["in_team"] = who.active and request.team_id in team_ids
         result[request.pk] = [
             a
