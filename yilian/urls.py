@@ -6,6 +6,7 @@ from yilian.web.views import healthz
 
 urlpatterns = [
     path("", include("yilian.web.urls")),
+    path("", include("yilian.workflow.urls")),
     path("accounts/", include("yilian.accounts.urls")),
     path("notifications/", include("yilian.notify.urls")),
     path("files/", include("yilian.files.urls")),

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 
 from yilian.notify.selectors import unread_count
 
-from .navigation import modules_for
+from .navigation import has_workbench, modules_for
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
@@ -14,4 +14,8 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     if not user.is_authenticated:
         return {}
-    return {"nav_modules": modules_for(user), "unread_notifications": unread_count(user)}
+    return {
+        "nav_modules": modules_for(user),
+        "nav_workbench": has_workbench(user),
+        "unread_notifications": unread_count(user),
+    }

@@ -219,5 +219,13 @@ def modules_for(user: User) -> list[NavEntry]:
     return [e for e in entries if e.module.businesses or e.pages]
 
 
+# The roles that take part in the closed loop: they get the workbench (their queues).
+WORKBENCH_ROLES = frozenset({R.STAFF, R.EXPERT, R.MANAGER, R.HOSPITAL_ADMIN})
+
+
+def has_workbench(user: User) -> bool:
+    return bool(user.is_authenticated and user.can_use_business and user.has_role(*WORKBENCH_ROLES))
+
+
 def business_modules() -> list[Module]:
     return [m for m in MODULES if m.businesses]

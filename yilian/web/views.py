@@ -14,8 +14,9 @@ from yilian.core.permissions import role_required
 from yilian.notify.selectors import notifications_for
 from yilian.orgs import selectors as orgs
 from yilian.orgs.models import Hospital
+from yilian.workflow.selectors import kinds_user_may_apply, queue_counts, queues_for
 
-from .navigation import business_modules
+from .navigation import business_modules, has_workbench
 
 
 @never_cache
@@ -41,12 +42,20 @@ def home(request: HttpRequest) -> HttpResponse:
         context["pending_registrations"] = pending_registration_count(user)
     if user.has_role(*PLATFORM_ROLES):
         context["summary"] = orgs.alliance_summary()
+    if has_workbench(user):
+        counts = queue_counts(user)
+        context["queues"] = [(q, counts.get(q.key, 0)) for q in queues_for(user)]
     return render(request, "web/home.html", context)
 
 
 @login_required
 def services(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/services.html", {"modules": business_modules()})
+    applicable = {k.code for k in kinds_user_may_apply(request.user)}
+    return render(
+        request,
+        "web/services.html",
+        {"modules": business_modules(), "applicable": applicable},
+    )
 
 
 @login_required

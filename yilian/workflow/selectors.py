@@ -78,15 +78,20 @@ def timeline(request: BusinessRequest) -> list[RequestEvent]:
 # --- SLA -------------------------------------------------------------------------------
 
 
+def waiting_for(status: str) -> str | None:
+    """The step a request in ``status`` waits for (its SLA clock runs for that step)."""
+    if status == S.DECLINED:
+        return rules.A.DISPATCH
+    if status == S.IN_PROGRESS:
+        return rules.A.COMPLETE
+    if status == S.RETURNED:
+        return rules.A.SUBMIT
+    return rules.FORWARD.get(status)
+
+
 def due_at(request: BusinessRequest) -> datetime | None:
     """When the step the request waits for is due by its kind's SLA (None: no SLA)."""
-    action = rules.FORWARD.get(request.status)
-    if request.status == S.DECLINED:
-        action = rules.A.DISPATCH
-    elif request.status == S.IN_PROGRESS:
-        action = rules.A.COMPLETE
-    elif request.status == S.RETURNED:
-        action = rules.A.SUBMIT
+    action = waiting_for(request.status)
     if action is None:
         return None
     try:
@@ -269,3 +274,231 @@ def may_attach_files(user: User, request: Any) -> bool:
         return False
     who = rules.Who(user, request)
     return who.in_applicant_hospital or who.is_manager or who.in_team
+
+
+# --- pages -----------------------------------------------------------------------------
+
+
+def overdue_condition(now: datetime | None = None) -> Q | None:
+    """The requests ``is_overdue`` marks, as a condition the database can order by (None:
+    no registered kind has an SLA). Mirrors ``due_at``: per kind, per waiting status."""
+    now = now or timezone.now()
+    condition = Q()
+    for kind in all_kinds():
+        for status in S.values:
+            if status in TERMINAL_STATUSES:
+                continue
+            action = waiting_for(status)
+            sla = kind.sla(action) if action else None
+            if sla is None:
+                continue
+            deadline = now - sla
+            entered = rules.ENTERED_AT.get(status, "updated_at")
+            late = Q(**{f"{entered}__lt": deadline})
+            if entered != "updated_at":
+                late |= Q(**{f"{entered}__isnull": True, "updated_at__lt": deadline})
+            condition |= Q(kind=kind.code, status=status) & late
+    return condition or None
+
+
+def _overdue_first(qs: BusinessRequestQuerySet, order: tuple[str, ...]) -> BusinessRequestQuerySet:
+    condition = overdue_condition()
+    if condition is None:
+        return qs.order_by(*order)
+    late = Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+    return qs.annotate(late=late).order_by("-late", *order)
+
+
+def _filtered(
+    qs: BusinessRequestQuerySet, *, kind: str = "", urgency: str = "", query: str = ""
+) -> BusinessRequestQuerySet:
+    if kind:
+        qs = qs.filter(kind=kind)
+    if urgency:
+        qs = qs.filter(urgency=urgency)
+    query = query.strip()
+    if query:
+        qs = qs.filter(title__icontains=query)
+    return qs
+
+
+def workbench_requests(
+    user: User, queue: str, *, kind: str = "", urgency: str = "", query: str = ""
+) -> BusinessRequestQuerySet:
+    """One workbench queue, filtered; overdue requests first, then the queue's own order."""
+    qs = _filtered(requests_for_queue(user, queue), kind=kind, urgency=urgency, query=query)
+    return _overdue_first(qs, QUEUES[queue].order)
+
+
+def requests_visible_to(
+    user: User,
+    *,
+    kind: str = "",
+    status: str = "",
+    urgency: str = "",
+    hospital: str = "",
+    query: str = "",
+) -> BusinessRequestQuerySet:
+    """Every request ``user`` may see, filtered (``hospital`` — a public id — only narrows
+    for platform roles, who see the whole alliance), newest first."""
+    qs = _filtered(
+        _listing(BusinessRequest.objects.visible_to(user)),
+        kind=kind,
+        urgency=urgency,
+        query=query,
+    )
+    if status:
+        qs = qs.filter(status=status)
+    if hospital and user.is_platform_member:
+        try:
+            qs = qs.filter(applicant_hospital__public_id=UUID(hospital))
+        except ValueError:
+            qs = qs.none()
+    return qs.order_by("-created_at", "-id")
+
+
+def hospitals_with_requests() -> list[Hospital]:
+    """The hospitals that have applied for something (the platform roles' list filter)."""
+    return list(
+        Hospital.objects.filter(business_requests__isnull=False)
+        .distinct()
+        .only("public_id", "name")
+        .order_by("name")
+    )
+
+
+def actions_for_rows(user: User, requests: list[BusinessRequest]) -> dict[int, list[str]]:
+    """``allowed_actions`` for many requests the user already sees (listed through a
+    visibility-scoped queryset), in one query whatever their number."""
+    if not requests or not user.is_authenticated:
+        return {}
+    team_ids: set[int] = set()
+    if user.has_role(Role.EXPERT) and any(r.team_id for r in requests):
+        team_ids = set(
+            Team.objects.filter(Q(members=user) | Q(lead=user)).values_list("pk", flat=True)
+        )
+    result: dict[int, list[str]] = {}
+    for request in requests:
+        if request.status in TERMINAL_STATUSES:
+            result[request.pk] = []
+            continue
+        try:
+            kind = get_kind(request.kind)
+        except LookupError:
+            result[request.pk] = []
+            continue
+        who = rules.Who(user, request)
+        # Fill the cached membership from the one query above instead of one per row.
+        who.__dict__["in_team"] = who.active and request.team_id in team_ids
+        result[request.pk] = [
+            a
+            for a in rules.ORDERED_ACTIONS
+            if kind.uses(a) and rules.target(request.status, a) is not None and who.may(a)
+        ]
+    return result
+
+
+def kind_detail(request: BusinessRequest) -> Any:
+    """The kind's detail row (its one-to-one ``request`` points here), or None."""
+    try:
+        model = get_kind(request.kind).get_detail_model()
+    except LookupError:
+        return None
+    if model is None:
+        return None
+    return model._default_manager.filter(request=request).first()
+
+
+@dataclass(frozen=True)
+class RequestPage:
+    """What the request page shows besides the request itself."""
+
+    experts: list[User]
+    opinions: list[Opinion]
+    conclusion: Opinion | None
+    feedback: Any
+    qc_review: Any
+    events: list[RequestEvent]
+
+
+def request_page(request: BusinessRequest) -> RequestPage:
+    from .models import Feedback, QCReview
+
+    opinions = list(request.opinions.select_related("author").order_by("created_at", "id"))
+    return RequestPage(
+        experts=list(request.experts.order_by("name")),
+        opinions=opinions,
+        conclusion=next((o for o in opinions if o.is_conclusion), None),
+        feedback=Feedback.objects.filter(request=request).select_related("author").first(),
+        qc_review=QCReview.objects.filter(request=request).select_related("reviewer").first(),
+        events=timeline(request),
+    )
+
+
+def get_conclusion_for_user(user: User, public_id: UUID | str) -> tuple[BusinessRequest, Opinion]:
+    """The request and its team's concluding opinion; 404 when the user may not see the
+    request or there is no conclusion yet."""
+    request = get_request_for_user(user, public_id)
+    opinion = (
+        request.opinions.filter(is_conclusion=True, signed_at__isnull=False)
+        .select_related("author")
+        .first()
+    )
+    if opinion is None:
+        raise Http404
+    return request, opinion
+
+
+def teams_for_dispatch(kind: str) -> Any:
+    """The active teams a request may be dispatched to, those serving ``kind`` first."""
+    from yilian.orgs.models import TeamService
+
+    serves = Exists(TeamService.objects.filter(team=OuterRef("pk"), kind=kind))
+    return (
+        Team.objects.filter(is_active=True)
+        .select_related("hospital")
+        .annotate(serves_kind=serves)
+        .order_by("-serves_kind", "name", "pk")
+    )
+
+
+def team_experts(request: BusinessRequest) -> Any:
+    """The people who may be assigned to the request's session: its team's members and
+    lead."""
+    if request.team_id is None:
+        return User.objects.none()
+    team = Team.objects.filter(pk=request.team_id).values("lead_id")
+    return (
+        User.objects.filter(Q(teams__pk=request.team_id) | Q(pk__in=team), is_active=True)
+        .distinct()
+        .order_by("name")
+    )
+
+
+def rooms_for_booking() -> Any:
+    from yilian.orgs.models import Room
+
+    return Room.objects.filter(is_active=True).select_related("hospital").order_by("name", "pk")
+
+
+@dataclass(frozen=True)
+class ApplyGroup:
+    module: Any  # web.navigation.Module
+    kinds: list[Kind]
+
+
+def kinds_to_apply_by_module(user: User) -> list[ApplyGroup]:
+    """``kinds_user_may_apply`` grouped by module, in menu order."""
+    from yilian.web.navigation import MODULES
+
+    kinds = kinds_user_may_apply(user)
+    groups = [ApplyGroup(m, [k for k in kinds if k.module == m.key]) for m in MODULES]
+    return [g for g in groups if g.kinds]
+
+
+def kind_user_may_apply(user: User, code: str) -> Kind:
+    """The kind if ``user`` may apply for it; 404 otherwise."""
+    for kind in kinds_user_may_apply(user):
+        if kind.code == code:
+            return kind
+    raise Http404

@@ -103,21 +103,7 @@ def create_request(
             % {"kind": business.label}
         )
 
-    errors: dict[str, Any] = {}
-    title = (title or "").strip()
-    if not title:
-        errors["title"] = _("Give the request a title.")
-    elif len(title) > BusinessRequest._meta.get_field("title").max_length:  # type: ignore[operator]
-        errors["title"] = _("The title is too long.")
-    if urgency not in Urgency.values:
-        errors["urgency"] = _("Choose an urgency.")
-    for name, value in (("desired_start", desired_start), ("desired_end", desired_end)):
-        if value is not None and timezone.is_naive(value):
-            errors[name] = _("Give a time with its time zone.")
-    if desired_start and desired_end and desired_end <= desired_start and not errors:
-        errors["desired_end"] = _("The end must be after the start.")
-    if errors:
-        raise ValidationError(errors)
+    title = _clean_application(title, urgency, desired_start, desired_end)
 
     with transaction.atomic():
         request = BusinessRequest.objects.create(
@@ -133,6 +119,79 @@ def create_request(
             request=request, actor=applicant, action=A.CREATE, from_status="", to_status=S.DRAFT
         )
     return request
+
+
+def _clean_application(
+    title: str, urgency: str, desired_start: datetime | None, desired_end: datetime | None
+) -> str:
+    """Check what an applicant fills in; the stripped title."""
+    errors: dict[str, Any] = {}
+    title = (title or "").strip()
+    if not title:
+        errors["title"] = _("Give the request a title.")
+    elif len(title) > BusinessRequest._meta.get_field("title").max_length:  # type: ignore[operator]
+        errors["title"] = _("The title is too long.")
+    if urgency not in Urgency.values:
+        errors["urgency"] = _("Choose an urgency.")
+    for name, value in (("desired_start", desired_start), ("desired_end", desired_end)):
+        if value is not None and timezone.is_naive(value):
+            errors[name] = _("Give a time with its time zone.")
+    if desired_start and desired_end and desired_end <= desired_start and not errors:
+        errors["desired_end"] = _("The end must be after the start.")
+    if errors:
+        raise ValidationError(errors)
+    return title
+
+
+EDITABLE_STATUSES = frozenset({S.DRAFT, S.RETURNED})
+
+
+def update_request(
+    request: BusinessRequest,
+    *,
+    actor: User,
+    title: str,
+    urgency: str = Urgency.ROUTINE,
+    desired_start: datetime | None = None,
+    desired_end: datetime | None = None,
+) -> BusinessRequest:
+    """Change what the applicant filled in while the request is a draft or returned to
+    them (not a step of the loop: no event). Business forms call it for the shared fields
+    before writing their detail, in the same transaction."""
+    title = _clean_application(title, urgency, desired_start, desired_end)
+    with transaction.atomic():
+        try:
+            locked = BusinessRequest.objects.select_for_update().get(pk=request.pk)
+        except BusinessRequest.DoesNotExist:
+            raise Http404 from None
+        if not BusinessRequest.objects.visible_to(actor).filter(pk=locked.pk).exists():
+            raise Http404
+        if locked.applicant_id != actor.pk or not actor.can_use_business:
+            raise PermissionDenied(gettext("Only the applicant may change this request."))
+        if locked.status not in EDITABLE_STATUSES:
+            raise TransitionError(
+                gettext("This request can no longer be changed: it is “%(status)s”.")
+                % {"status": locked.get_status_display()},
+                status=locked.status,
+            )
+        locked.title = title
+        locked.urgency = urgency
+        locked.desired_start = desired_start
+        locked.desired_end = desired_end
+        version = locked.version
+        locked.version = F("version") + 1
+        locked.save(
+            update_fields=[
+                "title",
+                "urgency",
+                "desired_start",
+                "desired_end",
+                "version",
+                "updated_at",
+            ]
+        )
+        locked.version = version + 1
+    return locked
 
 
 # --- transitions ------------------------------------------------------------------------

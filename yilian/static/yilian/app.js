@@ -37,7 +37,34 @@
       document.dispatchEvent(new CustomEvent("yilian:notification", { detail: message }));
     } else if (message.type === "account.reviewed" && document.body.dataset.reloadOnReview !== undefined) {
       location.reload();
+    } else if (message.type === "workflow.request") {
+      requestUpdated(message);
     }
+  }
+
+  // --- The request page: a banner when someone else moved the request this page shows.
+  function requestUpdated(message) {
+    var banner = document.querySelector("[data-live-request]");
+    if (!banner || banner.dataset.liveRequest !== message.request) { return; }
+    var shown = parseInt(banner.dataset.liveVersion, 10);
+    if (typeof message.version === "number" && !isNaN(shown) && message.version > shown) {
+      banner.classList.remove("d-none");
+    }
+  }
+
+  // --- The request page: open the action a link points at (#act-confirm) and the
+  // confirmation dialog whose form came back with errors.
+  function openRequestedAction() {
+    if (location.hash.indexOf("#act-") === 0) {
+      var target = document.getElementById(location.hash.slice(1));
+      if (target && target.tagName === "DETAILS") { target.open = true; target.scrollIntoView(); }
+      else if (target && target.classList.contains("modal") && window.bootstrap) {
+        window.bootstrap.Modal.getOrCreateInstance(target).show();
+      }
+    }
+    document.querySelectorAll(".modal[data-yl-open]").forEach(function (modal) {
+      if (window.bootstrap) { window.bootstrap.Modal.getOrCreateInstance(modal).show(); }
+    });
   }
 
   // --- Confirmation before destructive actions: <form data-confirm="…">.
@@ -60,5 +87,6 @@
   document.addEventListener("DOMContentLoaded", function () {
     var path = document.body.dataset.userStream;
     if (path && "WebSocket" in window) { connectUserStream(path); }
+    openRequestedAction();
   });
 })();

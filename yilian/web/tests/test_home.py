@@ -96,3 +96,28 @@ def test_patient_without_hospital_gets_a_workbench(login, patient):
     assert [b.text for b in page.one(id="my-roles").find_all("span")] == [tr("patient")]
     assert page.find(id="card-institutions") is None
     assert page.find(id="card-pending-registrations") is None
+
+
+def test_home_shows_the_users_queue_counts_linking_to_the_workbench(login, staff_a):
+    from yilian.workflow import registry
+    from yilian.workflow.services import create_request
+
+    kind = registry.register(registry.Kind(code="web_home_test", label="x", module="medical"))
+    try:
+        create_request(kind=kind, applicant=staff_a, title="会诊")
+        create_request(kind=kind, applicant=staff_a, title="会诊")
+        response = login(staff_a).get(reverse("web:home"))
+    finally:
+        registry.unregister(kind.code)
+
+    card = parse(response).one(id="card-queues")
+    links = {a.get("data-queue"): a for a in card.find_all("a", data_queue=True)}
+    assert set(links) == {"today", "to_give_feedback", "mine"}
+    assert links["mine"].one(data_count=True).text == "2"
+    assert links["mine"].get("href") == reverse("workflow:workbench") + "?queue=mine"
+
+
+def test_home_has_no_queues_for_a_patient(login, patient):
+    response = login(patient).get(reverse("web:home"))
+
+    assert parse(response).find(id="card-queues") is None

@@ -115,3 +115,19 @@ def test_sidebar_of_staff_has_no_management_links(login, staff_a):
     assert reverse("accounts:registrations") not in links
     assert reverse("web:overview") not in links
     assert f"{reverse('web:services')}#quality" in links
+
+
+@pytest.mark.parametrize("who", ["staff_a", "expert", "manager", "hospital_admin_a"])
+def test_business_roles_get_the_workbench_in_the_sidebar_and_the_tab_bar(login, request, who):
+    response = login(request.getfixturevalue(who)).get(reverse("web:home"))
+
+    page = parse(response)
+    for nav in (page.one("nav", class_="yl-sidebar"), page.one("nav", class_="yl-tabbar")):
+        assert nav.one("a", data_nav="workbench").get("href") == reverse("workflow:workbench")
+
+
+@pytest.mark.parametrize("role", [Role.AUDITOR, Role.SECURITY_ADMIN, Role.ROOM_ADMIN])
+def test_support_roles_get_no_workbench(login, make_user, role):
+    response = login(make_user(role)).get(reverse("web:home"))
+
+    assert parse(response).find("a", data_nav="workbench") is None

@@ -1,0 +1,99 @@
+"""The request list: every request the user may see, with filters, search and pages."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from yilian.core.tests.html import parse
+from yilian.workflow.models import Status
+from yilian.workflow.services import create_request
+
+from .conftest import MANUAL, ROUTED
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("workflow:list")
+
+
+def _ids(response) -> set[str]:
+    page = parse(response)
+    if page.find("table") is None:
+        assert page.find(data_empty=True) is not None
+        return set()
+    return {tr.get("data-request") for tr in page.one("table").find_all("tr", data_request=True)}
+
+
+def test_staff_see_their_hospitals_requests_only(loop, client, staff_b):
+    ours = loop.at(Status.SUBMITTED)
+    theirs = create_request(kind=ROUTED, applicant=staff_b, title="乙院会诊")
+    client.force_login(loop.applicant)
+
+    assert _ids(client.get(URL)) == {str(ours.public_id)}
+    client.force_login(staff_b)
+    assert _ids(client.get(URL)) == {str(theirs.public_id)}
+
+
+def test_filters_and_search(loop, client):
+    draft = loop.new(title="心衰会诊")
+    submitted = loop.at(Status.SUBMITTED, title="骨折会诊", urgency="routine")
+    manual = loop.at(Status.SUBMITTED, kind=MANUAL, title="心内科进修")
+    client.force_login(loop.applicant)
+
+    assert _ids(client.get(URL + "?status=draft")) == {str(draft.public_id)}
+    assert _ids(client.get(URL + f"?kind={MANUAL}")) == {str(manual.public_id)}
+    assert _ids(client.get(URL + "?urgency=routine")) == {str(submitted.public_id)}
+    assert _ids(client.get(URL + "?query=心")) == {str(draft.public_id), str(manual.public_id)}
+    assert _ids(client.get(URL + "?query=无此请求")) == set()
+
+
+def test_platform_roles_filter_by_hospital(loop, client, staff_b, hospital_b):
+    loop.at(Status.SUBMITTED)
+    theirs = create_request(kind=ROUTED, applicant=staff_b, title="乙院会诊")
+    client.force_login(loop.manager)
+
+    page = parse(client.get(URL))
+    options = [o.get("value") for o in page.one("select", name="hospital").find_all("option")]
+    assert str(hospital_b.public_id) in options
+    assert _ids(client.get(URL + f"?hospital={hospital_b.public_id}")) == {str(theirs.public_id)}
+    assert _ids(client.get(URL + "?hospital=not-a-uuid")) == set()
+
+
+def test_hospital_filter_is_not_offered_to_hospital_staff(loop, client, staff_b, hospital_b):
+    ours = loop.at(Status.SUBMITTED)
+    create_request(kind=ROUTED, applicant=staff_b, title="乙院会诊")
+    client.force_login(loop.applicant)
+
+    page = parse(client.get(URL + f"?hospital={hospital_b.public_id}"))
+
+    assert page.find("select", name="hospital") is None
+    assert _ids(client.get(URL + f"?hospital={hospital_b.public_id}")) == {str(ours.public_id)}
+
+
+def test_pages(loop, client, settings):
+    settings.YILIAN_PAGE_SIZE = 2
+    made = [loop.new(title=f"会诊{n}") for n in range(3)]
+    client.force_login(loop.applicant)
+
+    first = _ids(client.get(URL))
+    second = _ids(client.get(URL + "?page=2"))
+
+    assert first == {str(made[2].public_id), str(made[1].public_id)}
+    assert second == {str(made[0].public_id)}
+
+
+def test_htmx_gets_the_results_only(loop, client):
+    loop.new()
+    client.force_login(loop.applicant)
+
+    response = client.get(URL + "?query=会诊", HTTP_HX_REQUEST="true")
+
+    assert b"<html" not in response.content
+    assert len(_ids(response)) == 1
+
+
+def test_a_patient_sees_no_request(loop, client, patient):
+    loop.new()
+    client.force_login(patient)
+
+    assert _ids(client.get(URL)) == set()

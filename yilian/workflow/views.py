@@ -1,0 +1,390 @@
+"""The closed loop's pages: the workbench, the request list and page, one view for every
+action, applying, and the opinion as a PDF. Thin: parse, call one selector or service,
+render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
+from django.views.decorators.http import require_http_methods, require_POST
+
+from yilian.core.pagination import paginate
+from yilian.core.pdf import pdf_response
+
+from . import rules, selectors
+from .forms import (
+    ACTION_FORMS,
+    ONE_TAP_ACTIONS,
+    ActionForm,
+    ApplicationForm,
+    attach_errors,
+)
+from .models import Action, BusinessRequest, Status, Urgency
+from .registry import Kind, Variant, all_kinds, get_kind
+from .services import EDITABLE_STATUSES, StaleRequest, TransitionError, transition
+
+# --- the workbench ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """One request on a list, with what the list shows beside it."""
+
+    request: BusinessRequest
+    kind_label: Any
+    due: datetime | None
+    overdue: bool
+    one_tap: list[str]
+    other_actions: list[str]
+
+
+def _kind_label(code: str) -> Any:
+    try:
+        return get_kind(code).label
+    except LookupError:
+        return code
+
+
+def _rows(user: Any, requests: list[BusinessRequest]) -> list[Row]:
+    actions = selectors.actions_for_rows(user, requests)
+    now = timezone.now()
+    rows = []
+    for r in requests:
+        allowed = actions.get(r.pk, [])
+        rows.append(
+            Row(
+                request=r,
+                kind_label=_kind_label(r.kind),
+                due=selectors.due_at(r),
+                overdue=selectors.is_overdue(r, now),
+                one_tap=[a for a in allowed if a in ONE_TAP_ACTIONS],
+                other_actions=[a for a in allowed if a not in ONE_TAP_ACTIONS],
+            )
+        )
+    return rows
+
+
+def _filters(request: HttpRequest, *keys: str) -> dict[str, str]:
+    return {key: request.GET.get(key, "").strip() for key in keys}
+
+
+def _action_labels() -> dict[str, Any]:
+    return {a.value: a.label for a in Action}
+
+
+@login_required
+def workbench(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    queues = selectors.queues_for(user)
+    counts = selectors.queue_counts(user) if queues else {}
+    keys = [q.key for q in queues]
+    current = request.GET.get("queue", "")
+    if current not in keys:
+        current = next((k for k in keys if counts.get(k)), keys[0] if keys else "")
+    filters = _filters(request, "kind", "urgency", "query")
+    page = rows = None
+    if current:
+        page = paginate(request, selectors.workbench_requests(user, current, **filters))
+        rows = _rows(user, list(page.object_list))
+    context = {
+        "queues": [(q, counts.get(q.key, 0)) for q in queues],
+        "current": current,
+        "filters": filters,
+        "page": page,
+        "rows": rows,
+        "kinds": all_kinds(),
+        "urgencies": Urgency.choices,
+        "action_labels": _action_labels(),
+        "may_apply": bool(selectors.kinds_user_may_apply(user)),
+        "here": request.get_full_path(),
+    }
+    template = "workflow/workbench.html"
+    if request.htmx:
+        template += "#results" if request.htmx.target == "results" else "#board"
+    return render(request, template, context)
+
+
+# --- the request list -------------------------------------------------------------------
+
+
+@login_required
+def request_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    filters = _filters(request, "kind", "status", "urgency", "hospital", "query")
+    page = paginate(request, selectors.requests_visible_to(user, **filters))
+    requests = list(page.object_list)
+    context = {
+        "page": page,
+        "rows": [
+            Row(r, _kind_label(r.kind), selectors.due_at(r), selectors.is_overdue(r), [], [])
+            for r in requests
+        ],
+        "filters": filters,
+        "kinds": all_kinds(),
+        "statuses": Status.choices,
+        "urgencies": Urgency.choices,
+        "hospitals": selectors.hospitals_with_requests() if user.is_platform_member else None,
+    }
+    template = "workflow/list.html#results" if request.htmx else "workflow/list.html"
+    return render(request, template, context)
+
+
+# --- one request ------------------------------------------------------------------------
+
+
+def _kind_or_none(code: str) -> Kind | None:
+    try:
+        return get_kind(code)
+    except LookupError:
+        return None
+
+
+def _render_detail(
+    http_request: HttpRequest,
+    business_request: BusinessRequest,
+    *,
+    bound: ActionForm | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    user = http_request.user
+    kind = _kind_or_none(business_request.kind)
+    allowed = selectors.allowed_actions(business_request, user)
+    forms = []
+    for action in allowed:
+        if bound is not None and bound.action == action:
+            forms.append(bound)
+        else:
+            forms.append(ACTION_FORMS[action](request=business_request, user=user))
+    editable = (
+        kind is not None
+        and business_request.status in EDITABLE_STATUSES
+        and business_request.applicant_id == user.pk
+    )
+    context = {
+        "req": business_request,
+        "kind": kind,
+        "kind_label": kind.label if kind else business_request.kind,
+        "detail": selectors.kind_detail(business_request),
+        "page": selectors.request_page(business_request),
+        "forms": forms,
+        "open_action": bound.action if bound is not None else (allowed[0] if allowed else ""),
+        "error": error,
+        "editable": editable,
+        "due": selectors.due_at(business_request),
+        "overdue": selectors.is_overdue(business_request),
+        "action_labels": _action_labels(),
+    }
+    return render(http_request, "workflow/detail.html", context, status=status)
+
+
+@login_required
+def detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    return _render_detail(request, selectors.get_request_for_user(request.user, public_id))
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+def _go(request: HttpRequest, url: str) -> HttpResponse:
+    if request.htmx:
+        return HttpResponse(status=204, headers={"HX-Redirect": url})
+    return redirect(url)
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest, public_id: str, action: str) -> HttpResponse:
+    """Every step of the loop: validate the action's form, call ``transition``, report."""
+    form_class = ACTION_FORMS.get(action)
+    if form_class is None:
+        raise Http404
+    user = request.user
+    business_request = selectors.get_request_for_user(user, public_id)
+    form = form_class(request.POST, request=business_request, user=user)
+
+    if not form.is_valid():
+        # Say why it cannot be done before asking for better data.
+        if not rules.Who(user, business_request).may(action):
+            return _render_detail(
+                request, business_request, error=str(rules.WHO_MAY[action]), status=403
+            )
+        if action not in selectors.allowed_actions(business_request, user):
+            message = gettext("Cannot %(action)s this request: it is “%(status)s”.") % {
+                "action": Action(action).label,
+                "status": business_request.get_status_display(),
+            }
+            return _render_detail(request, business_request, error=message, status=409)
+        return _render_detail(request, business_request, bound=form, status=422)
+
+    try:
+        moved = transition(
+            business_request,
+            action,
+            actor=user,
+            expected_version=form.cleaned_data["expected_version"],
+            **form.transition_kwargs(),
+        )
+    except PermissionDenied as exc:
+        return _render_detail(request, business_request, error=str(exc), status=403)
+    except (StaleRequest, TransitionError) as exc:
+        fresh = selectors.get_request_for_user(user, public_id)
+        return _render_detail(request, fresh, error=exc.messages[0], status=409)
+    except ValidationError as exc:
+        attach_errors(form, exc)
+        return _render_detail(request, business_request, bound=form, status=422)
+
+    messages.success(
+        request,
+        gettext("“%(title)s” %(done)s.") % {"title": moved.title, "done": rules.DONE[action]},
+    )
+    return _go(request, _safe_next(request, reverse("workflow:detail", args=[moved.public_id])))
+
+
+# --- applying ---------------------------------------------------------------------------
+
+
+@login_required
+def apply(request: HttpRequest) -> HttpResponse:
+    groups = [
+        {
+            "module": group.module,
+            "entries": [(k, k.variants() if k.variants else None) for k in group.kinds],
+        }
+        for group in selectors.kinds_to_apply_by_module(request.user)
+    ]
+    return render(request, "workflow/apply.html", {"groups": groups})
+
+
+def _variant(kind: Kind, key: str | None) -> Variant | None:
+    if key is None:
+        return None
+    for variant in kind.variants() if kind.variants else []:
+        if variant.key == key:
+            return variant
+    raise Http404
+
+
+def _application_form(
+    kind: Kind,
+    request: HttpRequest,
+    *,
+    variant: str | None,
+    instance: BusinessRequest | None = None,
+) -> Any:
+    data = request.POST if request.method == "POST" else None
+    files = request.FILES if request.method == "POST" else None
+    form_class = kind.get_form_class()
+    if form_class is None:
+        return ApplicationForm(
+            data, files, applicant=request.user, variant=variant, instance=instance, kind=kind
+        )
+    return form_class(data, files, applicant=request.user, variant=variant, instance=instance)
+
+
+def _save_application(request: HttpRequest, form: Any) -> BusinessRequest | None:
+    """Save (and, for "Submit", submit) the application; None when it was refused (the
+    errors are on the form)."""
+    submit = request.POST.get("intent") == "submit"
+    try:
+        with transaction.atomic():
+            saved: BusinessRequest = form.save()
+            if submit:
+                saved = transition(saved, "submit", actor=request.user)
+    except ValidationError as exc:
+        attach_errors(form, exc)
+        return None
+    if submit:
+        messages.success(request, gettext("“%(title)s” submitted.") % {"title": saved.title})
+    else:
+        messages.success(
+            request,
+            gettext("“%(title)s” saved as a draft. Submit it when it is ready.")
+            % {"title": saved.title},
+        )
+    return saved
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def apply_kind(request: HttpRequest, kind: str, variant: str | None = None) -> HttpResponse:
+    business = selectors.kind_user_may_apply(request.user, kind)
+    chosen = _variant(business, variant)
+    if chosen is None and business.variants is not None and request.method == "GET":
+        options = business.variants()
+        if options:
+            return render(
+                request, "workflow/apply_variants.html", {"kind": business, "variants": options}
+            )
+    form = _application_form(business, request, variant=chosen.key if chosen else None)
+    if request.method == "POST" and form.is_valid():
+        saved = _save_application(request, form)
+        if saved is not None:
+            return redirect("workflow:detail", saved.public_id)
+    status = 422 if request.method == "POST" else 200
+    context = {"kind": business, "variant": chosen, "form": form, "instance": None}
+    return render(request, "workflow/apply_form.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, public_id: str) -> HttpResponse:
+    business_request = selectors.get_request_for_user(request.user, public_id)
+    kind = _kind_or_none(business_request.kind)
+    if kind is None:
+        raise Http404
+    if business_request.applicant_id != request.user.pk:
+        raise PermissionDenied(gettext("Only the applicant may change this request."))
+    if business_request.status not in EDITABLE_STATUSES:
+        messages.error(
+            request,
+            gettext("This request can no longer be changed: it is “%(status)s”.")
+            % {"status": business_request.get_status_display()},
+        )
+        return redirect("workflow:detail", business_request.public_id)
+    form = _application_form(kind, request, variant=None, instance=business_request)
+    if request.method == "POST" and form.is_valid():
+        saved = _save_application(request, form)
+        if saved is not None:
+            return redirect("workflow:detail", saved.public_id)
+    status = 422 if request.method == "POST" else 200
+    context = {"kind": kind, "variant": None, "form": form, "instance": business_request}
+    return render(request, "workflow/apply_form.html", context, status=status)
+
+
+# --- the opinion as a document ---------------------------------------------------------
+
+
+@login_required
+def opinion_pdf(request: HttpRequest, public_id: str) -> HttpResponse:
+    business_request, opinion = selectors.get_conclusion_for_user(request.user, public_id)
+    team = business_request.team
+    context = {
+        "req": business_request,
+        "opinion": opinion,
+        "kind_label": _kind_label(business_request.kind),
+        "team": team,
+        "issuer": team.hospital if team else None,
+        "experts": list(business_request.experts.order_by("name")),
+    }
+    return pdf_response(
+        "workflow/pdf/opinion.html", context, f"opinion-{business_request.public_id}.pdf"
+    )
