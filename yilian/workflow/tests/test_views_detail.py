@@ -231,3 +231,26 @@ def test_unknown_kind_still_renders(loop, client):
     assert response.status_code == 200
     assert _forms(parse(response)) == []
     assert ROUTED  # the other test kind is untouched
+
+
+def test_attachments_are_listed_and_added_on_the_page(loop, client, make_user, hospital_a):
+    from yilian.files.services import store_upload
+    from yilian.files.tests.samples import pdf_bytes, upload
+
+    request = loop.at(Status.SUBMITTED)
+    asset = store_upload(
+        upload("心电图.pdf", pdf_bytes()), owner=loop.applicant, target=request, purpose=""
+    )
+    client.force_login(make_user("staff", hospital=hospital_a))
+
+    page = parse(client.get(detail_url(request)))
+
+    block = page.one(id=f"attachments-{request.public_id}")
+    [link] = block.find_all("a", data_file_name=True)
+    assert link.text == "心电图.pdf"
+    assert link.get("href") == f"/files/{asset.public_id}/"
+    assert block.find("input", type="file") is not None  # the applicant's hospital may add
+
+    loop.advance(request, Status.CLOSED)
+    page = parse(client.get(detail_url(request)))
+    assert page.one(id=f"attachments-{request.public_id}").find("input", type="file") is None
