@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "yilian.orgs",
     "yilian.notify",
     "yilian.workflow",
+    "yilian.linkage",
     "yilian.realtime",
     "yilian.web",
     "django.contrib.auth",
