@@ -27,6 +27,12 @@ def _fast_password_hashing(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _private_file_store(settings, tmp_path) -> None:
+    # Uploads land in the test's own folder, never in the working copy's data directory.
+    settings.MEDIA_ROOT = tmp_path / "files"
+
+
 @pytest.fixture
 def lead_hospital(db) -> Hospital:
     return HospitalFactory(

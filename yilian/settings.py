@@ -6,7 +6,15 @@ from pathlib import Path
 
 import dj_database_url
 
-from yilian.core.env import env_bool, env_choice, env_int, env_list, env_secret, env_str
+from yilian.core.env import (
+    env_bool,
+    env_choice,
+    env_hours_map,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -28,6 +36,7 @@ INSTALLED_APPS = [
     "yilian.accounts",
     "yilian.orgs",
     "yilian.notify",
+    "yilian.files",
     "yilian.workflow",
     "yilian.linkage",
     "yilian.realtime",
@@ -225,3 +234,9 @@ YILIAN_PDF_FONTS = env_str(
     "YILIAN_PDF_FONTS", '"WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif'
 )
 YILIAN_PAGE_SIZE = env_int("YILIAN_PAGE_SIZE", 20)
+# Step deadlines that override a business kind's defaults, as "kind.step=hours" pairs.
+YILIAN_SLA_HOURS = env_hours_map("YILIAN_SLA_HOURS")
+# Largest single upload (MB), and the internal nginx location that serves stored files
+# when the application runs behind nginx (empty: the application streams them itself).
+YILIAN_UPLOAD_MAX_MB = env_int("YILIAN_UPLOAD_MAX_MB", 50)
+YILIAN_X_ACCEL_PREFIX = env_str("YILIAN_X_ACCEL_PREFIX", "")

@@ -65,3 +65,18 @@ def env_secret(name: str, default: str | None = None) -> str:
     if default is None:
         raise ImproperlyConfigured(f"{name} (or {name}_FILE) must be set")
     return default
+
+
+def env_hours_map(name: str) -> dict[str, float]:
+    """``key=hours`` pairs separated by commas (``study_visit.approve=48,referral.confirm=4``)."""
+    result: dict[str, float] = {}
+    for item in env_list(name):
+        key, sep, raw = item.partition("=")
+        try:
+            hours = float(raw)
+        except ValueError:
+            hours = -1.0
+        if not sep or not key.strip() or hours <= 0:
+            raise ImproperlyConfigured(f"{name}: expected key=hours with hours > 0, got {item!r}")
+        result[key.strip()] = hours
+    return result

@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
+from django.conf import settings
 from django.db import models
 from django.utils.functional import Promise
 from django.utils.module_loading import import_string
@@ -130,7 +131,8 @@ class Kind:
         return action in self.steps
 
     def sla(self, action: str) -> timedelta | None:
-        hours = self.sla_hours.get(action)
+        """The time allowed for ``action``: the operator's setting, else the kind's default."""
+        hours = settings.YILIAN_SLA_HOURS.get(f"{self.code}.{action}", self.sla_hours.get(action))
         return None if hours is None else timedelta(hours=hours)
 
     def get_form_class(self) -> type[Any] | None:

@@ -252,3 +252,20 @@ def kinds_user_may_apply(user: User) -> list[Kind]:
         return []
     off = disabled_kinds(hospital)
     return [k for k in all_kinds() if k.code not in off and user.has_role(*k.applicant_roles)]
+
+
+# --- files on a request ----------------------------------------------------------------
+
+
+def may_read_files(user: User, request: Any) -> bool:
+    """Whoever sees the request sees its attachments."""
+    return can_see(user, request)
+
+
+def may_attach_files(user: User, request: Any) -> bool:
+    """The applicant's hospital, the assigned team and the managers add files to a request
+    until it is closed, rejected or cancelled."""
+    if request.status in TERMINAL_STATUSES or not can_see(user, request):
+        return False
+    who = rules.Who(user, request)
+    return who.in_applicant_hospital or who.is_manager or who.in_team

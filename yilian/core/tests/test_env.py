@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from yilian.core.env import env_bool, env_choice, env_int, env_list, env_secret, env_str
+from yilian.core.env import (
+    env_bool,
+    env_choice,
+    env_hours_map,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+)
 
 NAME = "YILIAN_TEST_SETTING"
 
@@ -154,3 +162,17 @@ def test_env_str_reads_or_defaults(monkeypatch):
     assert env_str(NAME, "fallback") == "fallback"
     monkeypatch.setenv(NAME, "value")
     assert env_str(NAME, "fallback") == "value"
+
+
+def test_env_hours_map_reads_key_hours_pairs(monkeypatch):
+    monkeypatch.setenv("X_SLA", " study_visit.approve=48, referral.confirm=0.5 ")
+    assert env_hours_map("X_SLA") == {"study_visit.approve": 48.0, "referral.confirm": 0.5}
+    monkeypatch.delenv("X_SLA")
+    assert env_hours_map("X_SLA") == {}
+
+
+@pytest.mark.parametrize("raw", ["study_visit.approve", "=4", "a.b=soon", "a.b=0", "a.b=-2"])
+def test_env_hours_map_rejects_malformed_pairs_naming_the_variable(monkeypatch, raw):
+    monkeypatch.setenv("X_SLA", raw)
+    with pytest.raises(ImproperlyConfigured, match="X_SLA"):
+        env_hours_map("X_SLA")

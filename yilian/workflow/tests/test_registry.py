@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -104,3 +106,27 @@ def test_queue_counts_are_one_query(loop):
     assert len(ctx.captured_queries) == 1
     assert set(counts) == set(QUEUES)
     assert (counts["to_review"], counts["to_qc"], counts["to_confirm"]) == (1, 1, 0)
+
+
+def test_the_operator_overrides_a_kinds_deadlines(scratch, settings):
+    kind = scratch(code="wf_scratch", sla_hours={"approve": 24})
+    assert kind.sla("approve") == timedelta(hours=24)
+
+    settings.YILIAN_SLA_HOURS = {"wf_scratch.approve": 4, "wf_scratch.confirm": 0.5}
+
+    assert kind.sla("approve") == timedelta(hours=4)
+    assert kind.sla("confirm") == timedelta(minutes=30)
+
+
+def test_an_override_naming_no_step_is_reported(scratch, settings):
+    from django.core.checks import run_checks
+
+    scratch(code="wf_scratch")
+    settings.YILIAN_SLA_HOURS = {"wf_scratch.approve": 4, "wf_scracth.approve": 4}
+
+    warnings = [m for m in run_checks() if m.id == "workflow.W001"]
+
+    assert [w.msg for w in warnings] == [
+        "YILIAN_SLA_HOURS names 'wf_scracth.approve', which is no step of a registered "
+        "business kind."
+    ]

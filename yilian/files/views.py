@@ -1,0 +1,135 @@
+"""Downloading, adding and removing files — each authorised by the object the file is on."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.db import models
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from . import access, selectors, services
+from .forms import UploadForm
+from .validators import IMAGES, PDF
+
+# Shown in the browser (previews) rather than saved; everything else downloads.
+_INLINE = IMAGES | {PDF}
+
+
+@require_GET
+@login_required
+def download(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    asset = selectors.get_file_for_user(request.user, public_id)
+    inline = request.GET.get("inline") == "1" and asset.mime_type in _INLINE
+    if settings.YILIAN_X_ACCEL_PREFIX:
+        # nginx streams the bytes from its internal location; the application only decides.
+        response: HttpResponse = HttpResponse(content_type=asset.mime_type)
+        response["X-Accel-Redirect"] = settings.YILIAN_X_ACCEL_PREFIX + asset.storage_key
+    else:
+        try:
+            handle = default_storage.open(asset.storage_key, "rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        response = FileResponse(handle, content_type=asset.mime_type)
+    response["Content-Disposition"] = content_disposition_header(
+        not inline, asset.original_name
+    ) or ("inline" if inline else "attachment")
+    response["Content-Length"] = str(asset.size)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    return response
+
+
+def _target(label: str, public_id: UUID) -> models.Model:
+    model = access.target_model(label)
+    if model is None:
+        raise Http404
+    try:
+        return model._default_manager.get(public_id=public_id)
+    except (ObjectDoesNotExist, ValidationError) as exc:
+        raise Http404 from exc
+
+
+def _back(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _block(request: HttpRequest, target: models.Model, form: UploadForm, status: int = 200):
+    return render(
+        request,
+        "files/_attachments.html",
+        attachments_context(request.user, target, form=form, next_url=_back(request, "")),
+        status=status,
+    )
+
+
+def attachments_context(
+    user: Any, target: models.Model, *, form: UploadForm | None = None, next_url: str = ""
+) -> dict[str, Any]:
+    """What the attachments block shows for ``target`` (the caller has authorised reading)."""
+    return {
+        "target": target,
+        "target_label": target._meta.label_lower,
+        "files": selectors.files_for(target),
+        "may_attach": access.may_attach(user, target),
+        "form": form or UploadForm(),
+        "next_url": next_url,
+    }
+
+
+@require_POST
+@login_required
+def upload(request: HttpRequest, label: str, public_id: UUID) -> HttpResponse:
+    target = _target(label, public_id)
+    if not access.may_read(request.user, target):
+        raise Http404
+    if not access.may_attach(request.user, target):
+        raise PermissionDenied(_("You may not add files here."))
+    form = UploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.store_upload(
+                form.cleaned_data["file"],
+                owner=request.user,
+                target=target,
+                purpose=form.cleaned_data["purpose"],
+            )
+        except ValidationError as exc:
+            form.add_error("file", exc)
+    if form.errors:
+        if request.htmx:
+            return _block(request, target, form, status=422)
+        for error in form.errors.get("file", []):
+            messages.error(request, error)
+    elif not request.htmx:
+        messages.success(request, _("The file was added."))
+    if request.htmx:
+        return _block(request, target, UploadForm())
+    return redirect(_back(request, "/"))
+
+
+@require_POST
+@login_required
+def remove(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    asset = selectors.get_file_for_user(request.user, public_id)
+    target = asset.target
+    services.remove_file(asset, actor=request.user)
+    if request.htmx and target is not None:
+        return _block(request, target, UploadForm())
+    messages.success(request, _("The file was removed."))
+    return redirect(_back(request, "/"))
