@@ -23,10 +23,8 @@ from yilian.workflow.services import transition
 
 from . import services
 from .kinds import (
-    ADVANCED_STUDY,
     CLINICAL_OBSERVATION,
     LINKAGE_KINDS,
-    SPECIAL_BUSINESS,
     STUDY_VISIT,
 )
 from .models import AdvancedStudy, FieldType, SpecialBusinessType, StudyQuota, add_months
@@ -130,9 +128,9 @@ def seed_requests(lead: Hospital, special: SpecialBusinessType) -> int:
     own_department = staff.department.name if staff.department else "内科"
 
     def visit(kind: str, names: list[str], start_in: int, days: int) -> BusinessRequest:
-        chosen = [departments[n] for n in names if n in departments] or list(
-            departments.values()
-        )[:1]
+        chosen = [departments[n] for n in names if n in departments] or list(departments.values())[
+            :1
+        ]
         return services.save_visit(
             kind=kind,
             applicant=staff,
@@ -143,7 +141,9 @@ def seed_requests(lead: Hospital, special: SpecialBusinessType) -> int:
                 date_to=today + timedelta(days=start_in + days - 1),
                 visitor_count=2,
                 visitors=[
-                    services.VisitorData(staff.name, staff.title or "attending_physician", own_department),
+                    services.VisitorData(
+                        staff.name, staff.title or "attending_physician", own_department
+                    ),
                     services.VisitorData("周晓梅", User.Title.SUPERVISOR_NURSE, "护理部"),
                 ],
                 purpose="学习肿瘤规范化诊疗流程与多学科协作模式，回院后推广。",

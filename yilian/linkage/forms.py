@@ -260,9 +260,7 @@ class AdvancedStudyForm(forms.Form):
     school = forms.CharField(label=_("Graduating school"), max_length=100)
     major = forms.CharField(label=_("Major"), max_length=60)
     graduation_year = forms.IntegerField(label=_("Graduation year"), min_value=1950)
-    years_in_practice = forms.IntegerField(
-        label=_("Years in practice"), min_value=0, max_value=60
-    )
+    years_in_practice = forms.IntegerField(label=_("Years in practice"), min_value=0, max_value=60)
     current_position = forms.CharField(
         label=_("Current position"),
         max_length=60,
@@ -430,7 +428,8 @@ class SpecialApplicationForm(forms.Form):
         self.applicant = applicant
         self.instance = instance
         application = (
-            SpecialApplication.objects.filter(request=instance).select_related("business_type")
+            SpecialApplication.objects.filter(request=instance)
+            .select_related("business_type")
             .first()
             if instance
             else None
@@ -439,18 +438,14 @@ class SpecialApplicationForm(forms.Form):
             business_type = application.business_type
         else:
             try:
-                business_type = SpecialBusinessType.objects.get(
-                    public_id=variant, is_active=True
-                )
+                business_type = SpecialBusinessType.objects.get(public_id=variant, is_active=True)
             except (SpecialBusinessType.DoesNotExist, ValueError, ValidationError):
                 raise Http404 from None
         self.business_type = business_type
         self.specs = list(business_type.fields.all())
         initial: dict[str, Any] = {}
         if application is not None and application.business_type_id == business_type.pk:
-            initial = {
-                k: v for k, v in application.answers.items() if not isinstance(v, dict)
-            }
+            initial = {k: v for k, v in application.answers.items() if not isinstance(v, dict)}
         super().__init__(data, files, initial=initial)
         self.existing_files = (
             {k: v for k, v in application.answers.items() if isinstance(v, dict)}
@@ -497,9 +492,7 @@ class QuotaForm(forms.Form):
     department = forms.ModelChoiceField(
         label=_("Department"), queryset=Department.objects.none(), to_field_name="public_id"
     )
-    month = forms.DateField(
-        label=_("Start month"), widget=MONTH, input_formats=MONTH_FORMATS
-    )
+    month = forms.DateField(label=_("Start month"), widget=MONTH, input_formats=MONTH_FORMATS)
     seats = forms.IntegerField(label=_("Seats"), min_value=1, max_value=200)
 
     def __init__(self, data: Any = None, *, actor: User, instance: StudyQuota | None = None):
@@ -562,9 +555,10 @@ class SpecialFieldForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if cleaned.get("field_type") == FieldType.CHOICE and not (
-            cleaned.get("choices") or ""
-        ).strip():
+        if (
+            cleaned.get("field_type") == FieldType.CHOICE
+            and not (cleaned.get("choices") or "").strip()
+        ):
             self.add_error("choices", _("Give the choices, one a line."))
         return cleaned
 
@@ -574,9 +568,7 @@ class BaseSpecialFieldFormSet(forms.BaseFormSet):
         super().clean()
         if any(self.errors):
             return
-        rows = [
-            f for f in self.forms if f.cleaned_data and not self._should_delete_form(f)
-        ]
+        rows = [f for f in self.forms if f.cleaned_data and not self._should_delete_form(f)]
         if not rows:
             raise ValidationError(_("Add at least one field to the application form."))
         labels = [f.cleaned_data["label"].strip() for f in rows]
@@ -629,7 +621,9 @@ class SpecialTypeEditor:
         else:
             rows = [{"field_type": FieldType.TEXT, "required": True, "ORDER": 1}]
         self.form = SpecialTypeForm(data, initial=initial)
-        self.fields = SpecialFieldFormSet(data, prefix="fields", initial=rows if data is None else None)
+        self.fields = SpecialFieldFormSet(
+            data, prefix="fields", initial=rows if data is None else None
+        )
 
     def is_valid(self) -> bool:
         return self.form.is_valid() & self.fields.is_valid()

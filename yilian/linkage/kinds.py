@@ -65,9 +65,7 @@ def route_advanced_study(request: BusinessRequest) -> Team | None:
     from .models import AdvancedStudy
 
     study = (
-        AdvancedStudy.objects.filter(request=request)
-        .select_related("department__hospital")
-        .first()
+        AdvancedStudy.objects.filter(request=request).select_related("department__hospital").first()
     )
     if study is None:
         return None
@@ -115,7 +113,9 @@ def take_study_seat(
     )
     if taken >= quota.seats:
         raise ValidationError(
-            gettext("%(department)s %(month)s: the advanced-study seats are full (%(taken)d/%(seats)d).")
+            gettext(
+                "%(department)s %(month)s: the advanced-study seats are full (%(taken)d/%(seats)d)."
+            )
             % {**names, "taken": taken, "seats": quota.seats},
             code="quota_full",
         )

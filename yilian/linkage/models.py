@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -26,6 +26,9 @@ from django.utils.translation import pgettext_lazy
 from yilian.accounts.models import User
 from yilian.core.models import PublicModel
 from yilian.workflow.models import Status
+
+if TYPE_CHECKING:
+    from yilian.orgs.models import Department
 
 # A request of these statuses holds its advanced-study seat (confirmed and after, until
 # cancelled or closed). Everything else (drafts, requests still under review, rejected,
@@ -63,7 +66,7 @@ class Visit(models.Model):
         related_name="hosted_visits",
         verbose_name=_("host hospital"),
     )
-    departments = models.ManyToManyField(
+    departments: models.ManyToManyField[Department, VisitDepartment] = models.ManyToManyField(
         "orgs.Department",
         through="VisitDepartment",
         related_name="visits",
@@ -251,6 +254,8 @@ class SpecialBusinessType(PublicModel):
     ordering = models.PositiveSmallIntegerField(
         _("order"), default=0, help_text=_("Lower numbers are listed first.")
     )
+    # The number of the last field key given out (keys are never given out twice).
+    last_key = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("special business type")

@@ -4,7 +4,6 @@ types, and the advanced study whose admission letter a user may download."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
@@ -24,9 +23,7 @@ from .models import SEAT_HOLDING_STATUSES, AdvancedStudy, SpecialBusinessType, S
 
 def quota_departments() -> list[Department]:
     """The departments quotas are set for (those of the lead hospital)."""
-    return list(
-        Department.objects.filter(hospital__is_lead=True, is_active=True).order_by("name")
-    )
+    return list(Department.objects.filter(hospital__is_lead=True, is_active=True).order_by("name"))
 
 
 def quotas(*, department: str = "", year: str = "", upcoming: bool = False) -> QuerySet[StudyQuota]:
@@ -97,9 +94,7 @@ def admission_letter_for(user: User, public_id: UUID | str) -> AdmissionLetter:
     if request.kind != ADVANCED_STUDY or request.status not in SEAT_HOLDING_STATUSES:
         raise Http404
     study = (
-        AdvancedStudy.objects.select_related("department__hospital")
-        .filter(request=request)
-        .first()
+        AdvancedStudy.objects.select_related("department__hospital").filter(request=request).first()
     )
     if study is None:
         raise Http404

@@ -79,7 +79,7 @@ def _update_request(instance: BusinessRequest, **fields: Any) -> None:
     for name, value in fields.items():
         setattr(instance, name, value)
     version = instance.version
-    instance.version = F("version") + 1  # type: ignore[assignment]
+    instance.version = F("version") + 1
     instance.save(update_fields=[*fields, "version", "updated_at"])
     instance.version = version + 1
 
@@ -196,7 +196,13 @@ def save_visit(
     }
     with transaction.atomic():
         if instance is None:
-            request = create_request(kind=kind, applicant=applicant, title=title, **window)
+            request = create_request(
+                kind=kind,
+                applicant=applicant,
+                title=title,
+                desired_start=window["desired_start"],
+                desired_end=window["desired_end"],
+            )
             visit = Visit(request=request)
         else:
             _lock_editable(instance, applicant, frozenset({kind}))
@@ -332,7 +338,11 @@ def save_advanced_study(
     with transaction.atomic():
         if instance is None:
             request = create_request(
-                kind=ADVANCED_STUDY, applicant=applicant, title=title, **window
+                kind=ADVANCED_STUDY,
+                applicant=applicant,
+                title=title,
+                desired_start=window["desired_start"],
+                desired_end=window["desired_end"],
             )
             AdvancedStudy.objects.create(request=request, **fields)
         else:
@@ -346,7 +356,9 @@ def save_advanced_study(
     return request
 
 
-def seats_taken(department: Department, month: date, *, exclude: BusinessRequest | None = None) -> int:
+def seats_taken(
+    department: Department, month: date, *, exclude: BusinessRequest | None = None
+) -> int:
     qs = AdvancedStudy.objects.filter(
         department=department,
         start_date__gte=month,
@@ -525,7 +537,6 @@ def save_special_type(
         business_type.save()
         kept = {f.field.pk for f in fields if f.field is not None}
         business_type.fields.exclude(pk__in=kept).delete()
-        used = set(business_type.fields.values_list("key", flat=True))
         # Park the kept rows' labels so that swapping two labels does not trip the
         # unique constraint half-way.
         for f in fields:
@@ -534,20 +545,22 @@ def save_special_type(
         for position, f in enumerate(fields, start=1):
             row = f.field or SpecialField(business_type=business_type)
             if row.pk is None:
-                number = position
-                while f"f{number}" in used:
-                    number += 1
-                row.key = f"f{number}"
-                used.add(row.key)
+                # A new field's key is its position when the type is created, then the next
+                # number never given out: an old application's answers never change meaning.
+                business_type.last_key = max(business_type.last_key + 1, position)
+                row.key = f"f{business_type.last_key}"
             row.label = f.label.strip()
             row.field_type = f.field_type
             row.required = f.required
             row.help_text = f.help_text.strip()
-            row.choices = "\n".join(
-                c.strip() for c in f.choices.splitlines() if c.strip()
-            ) if f.field_type == FieldType.CHOICE else ""
+            row.choices = (
+                "\n".join(c.strip() for c in f.choices.splitlines() if c.strip())
+                if f.field_type == FieldType.CHOICE
+                else ""
+            )
             row.order = position
             row.save()
+        business_type.save(update_fields=["last_key"])
     return business_type
 
 

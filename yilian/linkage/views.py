@@ -182,5 +182,7 @@ def admission_letter(request: HttpRequest, public_id: str) -> HttpResponse:
         "issued_on": timezone.localdate(business.confirmed_at or timezone.now()),
     }
     return pdf_response(
-        "linkage/pdf/admission_letter.html", context, _("Admission letter %(ref)s.pdf") % {"ref": reference}
+        "linkage/pdf/admission_letter.html",
+        context,
+        _("Admission letter %(ref)s.pdf") % {"ref": reference},
     )
