@@ -1,6 +1,6 @@
 """Demo data of the hospital-linkage businesses (a step of ``seed_demo``).
 
-The demo expert joins the lead hospital's teams that serve the linkage kinds; a few
+The demo expert leads the lead hospital's teams that serve the linkage kinds; a few
 departments get advanced-study quotas for the coming months; the platform administrator
 defines one special business; and the demo staff member's linkage applications are driven
 through the real services to different statuses, so the workbench has something to show.
@@ -53,8 +53,8 @@ def _login(role: str) -> User:
 
 
 def seed_linkage_teams(lead: Hospital, expert: User) -> int:
-    """The demo expert in every lead team that serves a linkage kind (and a team for any
-    linkage kind nobody serves)."""
+    """The demo expert in charge of every lead team that serves a linkage kind (and a team
+    for any linkage kind nobody serves)."""
     created = 0
     served = set(
         TeamService.objects.filter(team__hospital=lead, kind__in=LINKAGE_KINDS).values_list(
@@ -71,10 +71,12 @@ def seed_linkage_teams(lead: Hospital, expert: User) -> int:
         created += int(made)
         TeamService.objects.bulk_create([TeamService(team=team, kind=k) for k in missing])
         created += len(missing)
+    # The expert leads them (the plan's leads stay members; team sizes stay as planned).
     teams = Team.objects.filter(hospital=lead, services__kind__in=LINKAGE_KINDS).distinct()
     for team in teams:
-        if not team.members.filter(pk=expert.pk).exists():
-            team.members.add(expert)
+        if team.lead_id != expert.pk and not team.members.filter(pk=expert.pk).exists():
+            team.lead = expert
+            team.save(update_fields=["lead", "updated_at"])
             created += 1
     return created
 

@@ -459,8 +459,7 @@ def delete_quota(quota: StudyQuota, *, actor: User) -> None:
             raise ValidationError(
                 gettext(
                     "%(count)d confirmed students hold seats of this quota, so it cannot be "
-                    "deleted. Reduce nothing below that; cancel their registrations first if "
-                    "the quota really must go."
+                    "deleted. Their registrations must be cancelled first."
                 )
                 % {"count": taken},
                 code="seats_taken",

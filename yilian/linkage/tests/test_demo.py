@@ -28,7 +28,7 @@ def test_demo_seeding_fills_the_linkage_workbench_and_is_idempotent():
     expert = next(d for d in demo.DEMO_LOGINS if d.role == "expert")
     for kind in LINKAGE_KINDS:
         assert Team.objects.filter(
-            hospital__is_lead=True, services__kind=kind, members__phone=expert.phone
+            hospital__is_lead=True, services__kind=kind, lead__phone=expert.phone
         ).exists(), kind
     special = SpecialBusinessType.objects.get(name="基层医师能力提升项目")
     assert [f.field_type for f in special.fields.all()] == ["choice", "number", "date", "long_text"]
