@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "yilian.notify",
     "yilian.files",
     "yilian.workflow",
+    "yilian.linkage",
     "yilian.realtime",
     "yilian.web",
     "django.contrib.auth",

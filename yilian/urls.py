@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("yilian.workflow.urls")),
     path("accounts/", include("yilian.accounts.urls")),
     path("notifications/", include("yilian.notify.urls")),
+    path("linkage/", include("yilian.linkage.urls")),
     path("files/", include("yilian.files.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),

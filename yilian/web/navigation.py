@@ -146,6 +146,18 @@ MODULES: tuple[Module, ...] = (
                 _("Other applications defined by the platform."),
             ),
         ),
+        pages=(
+            Page(
+                _("Advanced-study quotas"),
+                "linkage:quotas",
+                frozenset({R.MANAGER, R.PLATFORM_ADMIN}),
+            ),
+            Page(
+                _("Special business types"),
+                "linkage:special_types",
+                frozenset({R.PLATFORM_ADMIN}),
+            ),
+        ),
     ),
     Module(
         "quality",

@@ -37,6 +37,7 @@ def test_hospital_admin_gets_registrations_member_hospitals_and_the_overview(hos
 def test_platform_admin_gets_every_module_and_page(platform_admin):
     assert _menu(platform_admin) == {
         **{key: [] for key in BUSINESS},
+        "linkage": ["linkage:quotas", "linkage:special_types"],
         "platform": ["accounts:registrations", "web:hospitals"],
         "analytics": ["web:overview"],
     }
@@ -45,6 +46,7 @@ def test_platform_admin_gets_every_module_and_page(platform_admin):
 def test_manager_gets_every_module_but_not_registrations(manager):
     assert _menu(manager) == {
         **{key: [] for key in BUSINESS},
+        "linkage": ["linkage:quotas"],
         "platform": ["web:hospitals"],
         "analytics": ["web:overview"],
     }
