@@ -147,7 +147,7 @@ def send_session_reminder(
     moment = datetime.fromisoformat(start)
     with transaction.atomic():
         request = (
-            BusinessRequest.objects.select_for_update()
+            BusinessRequest.objects.select_for_update(of=("self",))
             .select_related("team")
             .filter(pk=request_pk)
             .first()
