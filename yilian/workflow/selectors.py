@@ -127,6 +127,7 @@ QUEUES: dict[str, Queue] = {
         Queue("to_review", _("To review"), ("urgency_rank", "submitted_at", "id")),
         Queue("to_dispatch", _("To dispatch"), ("urgency_rank", "reviewed_at", "id")),
         Queue("to_confirm", _("To confirm"), ("urgency_rank", "dispatched_at", "id")),
+        Queue("to_publish", _("To publish"), ("scheduled_start", "confirmed_at", "id")),
         Queue("today", _("Today's sessions"), ("scheduled_start", "id")),
         Queue("to_write_opinion", _("Opinions to write"), ("urgency_rank", "started_at", "id")),
         Queue("to_give_feedback", _("Feedback to give"), ("completed_at", "id")),
@@ -151,7 +152,7 @@ def _applicant_roles() -> frozenset[str]:
 
 def _concerns(user: User, queue: str) -> bool:
     """Whether ``queue`` belongs on this user's workbench at all."""
-    if queue in {"to_review", "to_dispatch", "to_qc"}:
+    if queue in {"to_review", "to_dispatch", "to_publish", "to_qc"}:
         return user.has_role(Role.MANAGER)
     if queue in {"to_confirm", "to_write_opinion"}:
         return user.has_role(Role.EXPERT)
@@ -179,6 +180,8 @@ def _queue_filter(user: User, queue: str) -> Q | None:
         return Q(status__in=[S.APPROVED, S.DECLINED])
     if queue == "to_confirm":
         return Q(status=S.DISPATCHED) & my_teams
+    if queue == "to_publish":
+        return Q(status=S.CONFIRMED)
     if queue == "today":
         start, end = _today_bounds()
         when = Q(

@@ -122,3 +122,9 @@ def apply_study(applicant: User, department: Department, **changes):
 @pytest.fixture
 def quota(cardiology: Department) -> StudyQuota:
     return StudyQuota.objects.create(department=cardiology, month=next_month(), seats=2)
+
+
+@pytest.fixture(autouse=True)
+def _english_pages(client) -> None:
+    """Pages are asserted in their English source form too."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"

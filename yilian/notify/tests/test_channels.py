@@ -79,7 +79,7 @@ def test_without_a_summary_the_outside_channels_only_say_there_is_a_message(
     _notify([doctor], django_capture_on_commit_callbacks, summary="", url="")
 
     [message] = mail.outbox
-    assert "You have a new message." in message.body
+    assert "您有一条新消息。" in message.body  # outside channels speak the site language
     assert "https://yilian.example.org/notifications/" in message.body
     assert "张某" not in message.subject + message.body
 

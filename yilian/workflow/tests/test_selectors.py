@@ -29,6 +29,7 @@ QUEUE_CASES = [
     ("to_review", "manager", Status.SUBMITTED, ROUTED),
     ("to_dispatch", "manager", Status.APPROVED, MANUAL),
     ("to_confirm", "expert", Status.DISPATCHED, ROUTED),
+    ("to_publish", "manager", Status.CONFIRMED, ROUTED),
     ("today", "expert", Status.CONFIRMED, ROUTED),
     ("to_write_opinion", "expert", Status.IN_PROGRESS, ROUTED),
     ("to_give_feedback", "applicant", Status.COMPLETED, ROUTED),
@@ -109,6 +110,8 @@ def test_queues_are_scoped_to_the_people_concerned(
     # the expert confirms for their team only; the manager reviews
     assert list(requests_for_queue(loop.expert, "to_confirm")) == [dispatched]
     assert list(requests_for_queue(loop.manager, "to_review")) == [submitted]
+    assert list(requests_for_queue(loop.manager, "to_publish")) == [confirmed]
+    assert not requests_for_queue(loop.expert, "to_publish").exists()
     assert [q.key for q in queues_for(patient)] == []
     assert "to_review" not in [q.key for q in queues_for(loop.expert)]
     assert queue_counts(staff_b) == dict.fromkeys(QUEUES, 0)

@@ -50,7 +50,13 @@ def test_manager_sees_their_queues_with_counts(loop, client):
 
     page = parse(client.get(URL))
 
-    assert _counts(page) == {"to_review": "2", "to_dispatch": "0", "today": "0", "to_qc": "1"}
+    assert _counts(page) == {
+        "to_review": "2",
+        "to_dispatch": "0",
+        "to_publish": "0",
+        "today": "0",
+        "to_qc": "1",
+    }
     active = page.one("a", class_="active", data_queue=True)
     assert active.get("data-queue") == "to_review"  # the first queue with work in it
     assert len(_table_rows(page)) == 2
