@@ -11,7 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from conftest import PASSWORD
-from e2e.conftest import DESKTOP, PHONE, log_in
+from e2e.conftest import DESKTOP, PHONE, log_in, open_action, take_action
 from yilian.orgs.models import Specialty, TeamService
 from yilian.orgs.tests.factories import DepartmentFactory, TeamFactory
 from yilian.workflow.models import BusinessRequest, Status
@@ -39,14 +39,6 @@ def host_team(lead_hospital, expert):
     team.members.add(expert)
     TeamService.objects.create(team=team, kind="study_visit")
     return team
-
-
-def _act(page: Page, action: str) -> None:
-    """Open an action's form on the request page (if folded) and send it."""
-    form = page.locator(f'form[data-action-form="{action}"]')
-    if not form.is_visible():
-        page.locator(f"#act-{action} > summary").click()
-    form.locator('button[name="go"]').click()
 
 
 def _one_tap(page: Page, request: BusinessRequest, action: str) -> None:
@@ -89,7 +81,7 @@ def test_a_study_visit_runs_every_step_and_the_applicant_hears_of_publication_li
     log_in(host, expert.phone, PASSWORD)
     host.goto("/workbench/?queue=to_confirm")
     host.locator(f'tr[data-request="{request.public_id}"] a').first.click()
-    host.locator("#act-confirm > summary").click()
+    open_action(host, "confirm")
     host.locator("#id_confirm-scheduled_start").fill(f"{day.isoformat()}T09:00")
     host.locator("#id_confirm-scheduled_end").fill(f"{(day + timedelta(days=1)).isoformat()}T17:00")
     host.locator("#id_confirm-form").select_option("on_site")
@@ -115,9 +107,9 @@ def test_a_study_visit_runs_every_step_and_the_applicant_hears_of_publication_li
 
     # 5. The host starts the visit and writes the team's opinion.
     host.goto(f"/requests/{request.public_id}/")
-    _act(host, "start")
+    take_action(host, "start")
     expect(host.locator(".alert-success")).to_be_visible()
-    host.locator("#act-complete > summary").click()
+    open_action(host, "complete")
     host.locator("#id_complete-body").fill(
         "进修医师参观了多学科会诊与日间化疗流程，建议回院建立 MDT 制度。"
     )
@@ -126,7 +118,7 @@ def test_a_study_visit_runs_every_step_and_the_applicant_hears_of_publication_li
 
     # 6. The applicant rates the service on the phone.
     staff.reload()
-    staff.locator("#act-feedback > summary").click()
+    open_action(staff, "feedback")
     for field, score in (("satisfaction", 5), ("timeliness", 4), ("quality", 5)):
         staff.locator(f'input[name="feedback-{field}"][value="{score}"]').check()
     staff.locator("#id_feedback-comment").fill("安排周到，收获很大。")
@@ -136,7 +128,7 @@ def test_a_study_visit_runs_every_step_and_the_applicant_hears_of_publication_li
     # 7. The management team's quality control closes it.
     desk.goto("/workbench/?queue=to_qc")
     desk.locator(f'tr[data-request="{request.public_id}"] a').first.click()
-    desk.locator("#act-close > summary").click()
+    open_action(desk, "close")
     for box in desk.locator('form[data-action-form="close"] input[type="checkbox"]').all():
         box.check()
     desk.locator("#id_close-score").fill("95")
