@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from yilian.accounts.models import User
+from yilian.files.validators import DOCUMENTS, SCANS, check_upload
 from yilian.orgs.models import Department, Hospital
 from yilian.workflow.models import BusinessRequest
 
@@ -251,7 +252,7 @@ class ScanField(forms.FileField):
     def clean(self, data: Any, initial: Any = None) -> Any:
         upload = super().clean(data, initial)
         if upload and hasattr(upload, "size"):
-            services._check_upload(upload, services.SCAN_TYPES)
+            check_upload(upload, SCANS)
         return upload
 
 
@@ -386,7 +387,7 @@ class AnyFileField(forms.FileField):
     def clean(self, data: Any, initial: Any = None) -> Any:
         upload = super().clean(data, initial)
         if upload and hasattr(upload, "size"):
-            services._check_upload(upload, services.SCAN_TYPES + services._DOCUMENT_TYPES)
+            check_upload(upload, DOCUMENTS)
         return upload
 
 

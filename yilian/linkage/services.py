@@ -18,17 +18,18 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from yilian.accounts.models import User
 from yilian.accounts.roles import Role
+from yilian.files.services import store_upload
+from yilian.files.validators import DOCUMENTS, SCANS, check_upload
 from yilian.orgs.models import Department, Hospital
-from yilian.workflow.models import BusinessRequest, Status
+from yilian.workflow.models import BusinessRequest
 from yilian.workflow.registry import get_kind
-from yilian.workflow.services import create_request
+from yilian.workflow.services import create_request, update_request
 
 from .kinds import ADVANCED_STUDY, SPECIAL_BUSINESS, VISIT_KINDS, month_label
 from .models import (
@@ -47,9 +48,6 @@ from .models import (
 )
 
 MAX_VISITORS = 20
-EDITABLE_STATUSES = frozenset({Status.DRAFT, Status.RETURNED})
-# Certificates are scans or photos.
-SCAN_TYPES = ("application/pdf", "image/jpeg", "image/png")
 LICENCE = "licence"
 QUALIFICATION = "qualification"
 
@@ -61,34 +59,40 @@ def _local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def _lock_editable(instance: BusinessRequest, applicant: User, kinds: frozenset[str]) -> None:
-    """Lock the request and check the applicant may still change it."""
-    locked = BusinessRequest.objects.select_for_update().get(pk=instance.pk)
-    if locked.applicant_id != applicant.pk or locked.kind not in kinds:
-        raise PermissionDenied(gettext("Only the applicant may change this application."))
-    if locked.status not in EDITABLE_STATUSES:
-        raise ValidationError(
-            gettext("This application is “%(status)s” and can no longer be changed.")
-            % {"status": locked.get_status_display()},
-            code="not_editable",
+def _write_request(
+    *,
+    kind: str,
+    applicant: User,
+    title: str,
+    instance: BusinessRequest | None,
+    desired_start: datetime | None = None,
+    desired_end: datetime | None = None,
+) -> BusinessRequest:
+    """The application's request: created, or — for the applicant's draft or returned
+    request of this kind — updated, both through the engine (which locks and checks)."""
+    if instance is None:
+        return create_request(
+            kind=kind,
+            applicant=applicant,
+            title=title,
+            desired_start=desired_start,
+            desired_end=desired_end,
         )
-
-
-def _update_request(instance: BusinessRequest, **fields: Any) -> None:
-    """Write the request's own fields of an edited application (the row is locked)."""
-    for name, value in fields.items():
-        setattr(instance, name, value)
-    version = instance.version
-    instance.version = F("version") + 1
-    instance.save(update_fields=[*fields, "version", "updated_at"])
-    instance.version = version + 1
+    if instance.kind != kind:
+        raise PermissionDenied(gettext("Only the applicant may change this application."))
+    return update_request(
+        instance,
+        actor=applicant,
+        title=title,
+        urgency=instance.urgency,
+        desired_start=desired_start,
+        desired_end=desired_end,
+    )
 
 
 def _store(
     upload: UploadedFile, *, owner: User, target: BusinessRequest, purpose: str, types: Any
 ) -> Any:
-    from yilian.files.services import store_upload
-
     return store_upload(
         upload,
         owner=owner,
@@ -97,12 +101,6 @@ def _store(
         allowed_types=types,
         check_access=False,  # the application service has authorised the write
     )
-
-
-def _check_upload(upload: UploadedFile, types: Any) -> None:
-    from yilian.files.validators import check_upload
-
-    check_upload(upload, types)
 
 
 def lead_hospital_of(user: User) -> Hospital | None:
@@ -195,20 +193,10 @@ def save_visit(
         "desired_end": _local_midnight(data.date_to + timedelta(days=1)),
     }
     with transaction.atomic():
-        if instance is None:
-            request = create_request(
-                kind=kind,
-                applicant=applicant,
-                title=title,
-                desired_start=window["desired_start"],
-                desired_end=window["desired_end"],
-            )
-            visit = Visit(request=request)
-        else:
-            _lock_editable(instance, applicant, frozenset({kind}))
-            request = instance
-            _update_request(request, title=title, **window)
-            visit = Visit.objects.get(request=request)
+        request = _write_request(
+            kind=kind, applicant=applicant, title=title, instance=instance, **window
+        )
+        visit = Visit(request=request) if instance is None else Visit.objects.get(request=request)
         visit.host = data.host
         visit.date_from = data.date_from
         visit.date_to = data.date_to
@@ -307,7 +295,7 @@ def save_advanced_study(
                 errors[purpose] = _("Upload a scan or photo (PDF, JPEG or PNG).")
             continue
         try:
-            _check_upload(upload, SCAN_TYPES)
+            check_upload(upload, SCANS)
         except ValidationError as exc:
             errors[purpose] = exc.messages
     if errors:
@@ -336,23 +324,16 @@ def save_advanced_study(
     for name in ("school", "major", "current_position", "clinical_experience"):
         fields[name] = fields[name].strip()
     with transaction.atomic():
+        request = _write_request(
+            kind=ADVANCED_STUDY, applicant=applicant, title=title, instance=instance, **window
+        )
         if instance is None:
-            request = create_request(
-                kind=ADVANCED_STUDY,
-                applicant=applicant,
-                title=title,
-                desired_start=window["desired_start"],
-                desired_end=window["desired_end"],
-            )
             AdvancedStudy.objects.create(request=request, **fields)
         else:
-            _lock_editable(instance, applicant, frozenset({ADVANCED_STUDY}))
-            request = instance
-            _update_request(request, title=title, **window)
             AdvancedStudy.objects.filter(request=request).update(**fields)
         for purpose, upload in uploads.items():
             if upload is not None:
-                _store(upload, owner=applicant, target=request, purpose=purpose, types=SCAN_TYPES)
+                _store(upload, owner=applicant, target=request, purpose=purpose, types=SCANS)
     return request
 
 
@@ -631,7 +612,7 @@ def save_special_application(
             upload = uploads.get(field.key)
             if upload is not None:
                 try:
-                    _check_upload(upload, SCAN_TYPES + _DOCUMENT_TYPES)
+                    check_upload(upload, DOCUMENTS)
                 except ValidationError as exc:
                     errors[field.key] = exc.messages
             elif field.required and not previous.get(field.key):
@@ -661,14 +642,14 @@ def save_special_application(
     }
     definition = [f.definition() for f in fields]
     with transaction.atomic():
-        if instance is None:
-            request = create_request(kind=SPECIAL_BUSINESS, applicant=applicant, title=title)
-            application = SpecialApplication(request=request)
-        else:
-            _lock_editable(instance, applicant, frozenset({SPECIAL_BUSINESS}))
-            request = instance
-            _update_request(request, title=title)
-            application = SpecialApplication.objects.get(request=request)
+        request = _write_request(
+            kind=SPECIAL_BUSINESS, applicant=applicant, title=title, instance=instance
+        )
+        application = (
+            SpecialApplication(request=request)
+            if instance is None
+            else SpecialApplication.objects.get(request=request)
+        )
         for field in fields:
             upload = uploads.get(field.key)
             if field.field_type == FieldType.FILE and upload is not None:
@@ -677,7 +658,7 @@ def save_special_application(
                     owner=applicant,
                     target=request,
                     purpose=f"field:{field.key}",
-                    types=SCAN_TYPES + _DOCUMENT_TYPES,
+                    types=DOCUMENTS,
                 )
                 stored[field.key] = {"file": str(asset.public_id), "name": asset.original_name}
         application.business_type = business_type
@@ -686,9 +667,3 @@ def save_special_application(
         application.answers = stored
         application.save()
     return request
-
-
-_DOCUMENT_TYPES = (
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-)
