@@ -308,22 +308,7 @@ class AdvancedStudyForm(forms.Form):
         initial: dict[str, Any] = {}
         study = AdvancedStudy.objects.filter(request=instance).first() if instance else None
         if study is not None:
-            initial = {
-                name: getattr(study, name)
-                for name in (
-                    "education",
-                    "school",
-                    "major",
-                    "graduation_year",
-                    "years_in_practice",
-                    "current_position",
-                    "professional_title",
-                    "clinical_experience",
-                    "department",
-                    "period_months",
-                    "start_date",
-                )
-            }
+            initial = {name: getattr(study, name) for name in services.STUDY_FIELDS}
         else:
             initial = {"professional_title": applicant.title}
         super().__init__(data, files, initial=initial)

@@ -9,6 +9,7 @@ platform's managers and administrators.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -240,6 +241,10 @@ class StudyData:
     start_date: date
 
 
+# The detail fields of an advanced study, as the form and the model name them.
+STUDY_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(StudyData))
+
+
 def study_errors(applicant: User, data: StudyData) -> dict[str, Any]:
     errors: dict[str, Any] = {}
     for name in ("school", "major", "current_position", "clinical_experience"):
@@ -305,22 +310,7 @@ def save_advanced_study(
         "desired_start": _local_midnight(data.start_date),
         "desired_end": _local_midnight(add_months(data.start_date, data.period_months)),
     }
-    fields = {
-        name: getattr(data, name)
-        for name in (
-            "education",
-            "school",
-            "major",
-            "graduation_year",
-            "years_in_practice",
-            "current_position",
-            "professional_title",
-            "clinical_experience",
-            "department",
-            "period_months",
-            "start_date",
-        )
-    }
+    fields = {name: getattr(data, name) for name in STUDY_FIELDS}
     for name in ("school", "major", "current_position", "clinical_experience"):
         fields[name] = fields[name].strip()
     with transaction.atomic():
