@@ -91,6 +91,10 @@ def remove_file(asset: FileAsset, *, actor: User) -> None:
     target = asset.target
     if target is None or not access.may_read(actor, target):
         raise Http404
+    if asset.purpose:
+        raise PermissionDenied(
+            _("This file is part of the application; change it by editing the application.")
+        )
     if asset.owner_id != actor.pk or not access.may_attach(actor, target):
         raise PermissionDenied(
             _(

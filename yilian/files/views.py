@@ -85,7 +85,9 @@ def attachments_context(
     return {
         "target": target,
         "target_label": target._meta.label_lower,
-        "files": selectors.files_for(target),
+        # Files an application form asked for (a licence, a form field) are shown with the
+        # application; this block holds the free attachments.
+        "files": selectors.files_for(target, purpose=""),
         "may_attach": access.may_attach(user, target),
         "form": form or UploadForm(),
         "next_url": next_url,

@@ -215,3 +215,32 @@ def test_x_accel_redirect_behind_nginx(client, login, business_request, staff_a,
     response = client.get(reverse("files:download", args=[asset.public_id]))
     assert response["X-Accel-Redirect"] == "/protected-files/" + asset.storage_key
     assert response.content == b""
+
+
+def test_a_file_the_application_asked_for_is_not_removed_as_an_attachment(
+    client, login, business_request, staff_a
+):
+    licence = services.store_upload(
+        upload("执业证书.pdf", pdf_bytes()),
+        owner=staff_a,
+        target=business_request,
+        purpose="licence",
+    )
+    loose = services.store_upload(
+        upload("补充材料.pdf", pdf_bytes()), owner=staff_a, target=business_request
+    )
+    login(staff_a)
+
+    block = client.post(
+        reverse(
+            "files:upload", args=[business_request._meta.label_lower, business_request.public_id]
+        ),
+        {"file": upload("b.pdf", pdf_bytes())},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert "补充材料.pdf" in block and "执业证书.pdf" not in block
+
+    response = client.post(reverse("files:remove", args=[licence.public_id]))
+    assert response.status_code == 403
+    assert FileAsset.objects.filter(pk=licence.pk).exists()
+    assert client.post(reverse("files:remove", args=[loose.public_id])).status_code == 302
