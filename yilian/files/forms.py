@@ -8,7 +8,6 @@ from .validators import check_upload
 
 class UploadForm(forms.Form):
     file = forms.FileField(label=_("File"))
-    purpose = forms.CharField(max_length=60, required=False, widget=forms.HiddenInput)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -109,8 +109,7 @@ def upload(request: HttpRequest, label: str, public_id: UUID) -> HttpResponse:
                 form.cleaned_data["file"],
                 owner=request.user,
                 target=target,
-                purpose=form.cleaned_data["purpose"],
-            )
+            )  # a loose attachment: only application services give a file a purpose
         except ValidationError as exc:
             form.add_error("file", exc)
     if form.errors:

@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 from django.urls import reverse
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .models import NotificationPreference
@@ -18,10 +18,9 @@ class PreferenceForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         user = self.instance.user
-        # Help texts are rendered as HTML (web/forms/field.html): escape what the user typed.
+        # Help texts are escaped when rendered; only format_html's output is kept as HTML.
         if user.email:
-            address = escape(user.email)
-            self.fields["email"].help_text = _("Sent to %(address)s.") % {"address": address}
+            self.fields["email"].help_text = _("Sent to %(address)s.") % {"address": user.email}
         else:
             self.fields["email"].help_text = format_html(
                 '{} <a href="{}">{}</a>',
@@ -29,5 +28,4 @@ class PreferenceForm(forms.ModelForm):
                 reverse("accounts:profile"),
                 _("Add one to your profile."),
             )
-        phone = escape(user.masked_phone)
-        self.fields["sms"].help_text = _("Sent to %(phone)s.") % {"phone": phone}
+        self.fields["sms"].help_text = _("Sent to %(phone)s.") % {"phone": user.masked_phone}

@@ -244,3 +244,14 @@ def test_a_file_the_application_asked_for_is_not_removed_as_an_attachment(
     assert response.status_code == 403
     assert FileAsset.objects.filter(pk=licence.pk).exists()
     assert client.post(reverse("files:remove", args=[loose.public_id])).status_code == 302
+
+
+def test_an_upload_through_the_page_gets_no_purpose(client, login, business_request, staff_a):
+    login(staff_a)
+
+    client.post(
+        _upload_url(business_request),
+        {"file": upload("a.pdf", pdf_bytes()), "purpose": "licence"},
+    )
+
+    assert FileAsset.objects.get().purpose == ""

@@ -334,3 +334,23 @@ def test_deactivation_asks_first(client, platform_admin, programme):
     assert client.post(url).status_code == 302
     assert not SpecialBusinessType.objects.get(pk=programme.pk).is_active
     assert SpecialField.objects.filter(business_type=programme).count() == 4
+
+
+def test_what_an_admin_types_is_shown_as_text_not_markup(client, platform_admin, staff_a):
+    business_type = services.save_special_type(
+        actor=platform_admin,
+        name="病理质控",
+        fields=[
+            services.FieldData(
+                "标本数量", FieldType.NUMBER, help_text='<img src=x data-probe="1">'
+            )
+        ],
+    )
+    client.force_login(staff_a)
+
+    html = client.get(
+        reverse("workflow:apply_variant", args=["special_business", business_type.public_id])
+    ).content.decode()
+
+    assert 'data-probe="1"' not in html
+    assert "&lt;img src=x data-probe=&quot;1&quot;&gt;" in html

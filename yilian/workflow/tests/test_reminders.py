@@ -362,7 +362,7 @@ def keep_signal_handlers():
         signal.signal(sig, handler)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_database_worker_runs_due_reminders_and_keeps_deferred_ones(
     db_tasks, loop, staff_a, expert, keep_signal_handlers
 ):
