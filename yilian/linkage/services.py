@@ -49,6 +49,9 @@ from .models import (
 )
 
 MAX_VISITORS = 20
+# How far ahead one may apply, and how long a visit lasts at most.
+PLANNING_HORIZON = timedelta(days=730)
+MAX_VISIT_DAYS = 31
 LICENCE = "licence"
 QUALIFICATION = "qualification"
 
@@ -149,6 +152,12 @@ def visit_errors(data: VisitData) -> dict[str, Any]:
         errors["date_from"] = _("The visit cannot start in the past.")
     if data.date_to < data.date_from:
         errors["date_to"] = _("The last day cannot be before the first.")
+    elif data.date_to > today + PLANNING_HORIZON:
+        errors["date_to"] = _("Plan visits within the next two years.")
+    elif (data.date_to - data.date_from).days >= MAX_VISIT_DAYS:
+        errors["date_to"] = gettext("A visit lasts at most %(days)d days.") % {
+            "days": MAX_VISIT_DAYS
+        }
     if not 1 <= data.visitor_count <= MAX_VISITORS:
         errors["visitor_count"] = gettext("From 1 to %(max)d visitors.") % {"max": MAX_VISITORS}
     elif len(data.visitors) != data.visitor_count:
@@ -270,6 +279,8 @@ def study_errors(applicant: User, data: StudyData) -> dict[str, Any]:
         errors["start_date"] = _("Studies start on the first day of a month.")
     elif data.start_date <= timezone.localdate():
         errors["start_date"] = _("Choose a month that has not started yet.")
+    elif data.start_date > timezone.localdate() + PLANNING_HORIZON:
+        errors["start_date"] = _("Choose a start within the next two years.")
     return errors
 
 

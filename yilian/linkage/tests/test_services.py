@@ -3,6 +3,8 @@ nothing at all."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -62,6 +64,8 @@ def test_a_clinical_observation_uses_the_same_detail(staff_a, lead_hospital, pat
         ({"departments": []}, "departments"),
         ({"date_from": soon(-1), "date_to": soon(1)}, "date_from"),
         ({"date_to": soon(13)}, "date_to"),
+        ({"date_to": soon(14 + 31)}, "date_to"),
+        ({"date_from": date(9999, 12, 30), "date_to": date(9999, 12, 31)}, "date_to"),
         ({"visitor_count": 3}, "visitor_count"),
         ({"visitor_count": 21}, "visitor_count"),
         ({"purpose": "  "}, "purpose"),
@@ -204,6 +208,7 @@ def test_an_advanced_study_keeps_its_certificates(staff_a, cardiology):
     ("changes", "field"),
     [
         ({"start_date": soon(40).replace(day=2)}, "start_date"),
+        ({"start_date": date(9999, 12, 1)}, "start_date"),
         ({"period_months": 4}, "period_months"),
         ({"graduation_year": 1900}, "graduation_year"),
         ({"school": ""}, "school"),

@@ -341,9 +341,7 @@ def test_what_an_admin_types_is_shown_as_text_not_markup(client, platform_admin,
         actor=platform_admin,
         name="病理质控",
         fields=[
-            services.FieldData(
-                "标本数量", FieldType.NUMBER, help_text='<img src=x data-probe="1">'
-            )
+            services.FieldData("标本数量", FieldType.NUMBER, help_text='<img src=x data-probe="1">')
         ],
     )
     client.force_login(staff_a)
