@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from yilian.accounts.models import User
 from yilian.files.validators import DOCUMENTS, SCANS, check_upload
 from yilian.orgs.models import Department, Hospital
+from yilian.workflow.forms import attach_errors
 from yilian.workflow.models import BusinessRequest
 
 from . import services
@@ -34,15 +35,6 @@ from .models import (
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MONTH = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
 MONTH_FORMATS = ["%Y-%m", "%Y-%m-%d"]
-
-
-def _apply_errors(form: forms.BaseForm, exc: ValidationError) -> None:
-    """Show a service's errors next to the fields they name (the rest on top)."""
-    if hasattr(exc, "error_dict"):
-        for name, messages in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, messages)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # --- study visit and clinical observation ----------------------------------------------
@@ -223,16 +215,12 @@ class VisitForm(forms.Form):
         )
 
     def save(self) -> BusinessRequest:
-        try:
-            return services.save_visit(
-                kind=self.kind,
-                applicant=self.applicant,
-                data=self.visit_data(),
-                instance=self.instance,
-            )
-        except ValidationError as exc:
-            _apply_errors(self, exc)
-            raise
+        return services.save_visit(
+            kind=self.kind,
+            applicant=self.applicant,
+            data=self.visit_data(),
+            instance=self.instance,
+        )
 
 
 class StudyVisitForm(VisitForm):
@@ -352,17 +340,13 @@ class AdvancedStudyForm(forms.Form):
         )
 
     def save(self) -> BusinessRequest:
-        try:
-            return services.save_advanced_study(
-                applicant=self.applicant,
-                data=self.study_data(),
-                licence=self.cleaned_data.get("licence") or None,
-                qualification=self.cleaned_data.get("qualification") or None,
-                instance=self.instance,
-            )
-        except ValidationError as exc:
-            _apply_errors(self, exc)
-            raise
+        return services.save_advanced_study(
+            applicant=self.applicant,
+            data=self.study_data(),
+            licence=self.cleaned_data.get("licence") or None,
+            qualification=self.cleaned_data.get("qualification") or None,
+            instance=self.instance,
+        )
 
 
 # --- special business ------------------------------------------------------------------
@@ -458,17 +442,13 @@ class SpecialApplicationForm(forms.Form):
             for s in self.specs
             if s.field_type == FieldType.FILE and self.cleaned_data.get(s.key)
         }
-        try:
-            return services.save_special_application(
-                applicant=self.applicant,
-                business_type=self.business_type,
-                answers=answers,
-                uploads=uploads,
-                instance=self.instance,
-            )
-        except ValidationError as exc:
-            _apply_errors(self, exc)
-            raise
+        return services.save_special_application(
+            applicant=self.applicant,
+            business_type=self.business_type,
+            answers=answers,
+            uploads=uploads,
+            instance=self.instance,
+        )
 
 
 # --- quotas ----------------------------------------------------------------------------
@@ -510,7 +490,7 @@ class QuotaForm(forms.Form):
                 instance=self.instance,
             )
         except ValidationError as exc:
-            _apply_errors(self, exc)
+            attach_errors(self, exc)
             raise
 
 

@@ -593,9 +593,10 @@ def save_special_application(
 ) -> BusinessRequest:
     """Create an application for ``business_type`` (a draft) from the answers keyed by the
     fields' keys, or update a draft or returned one. The type's current form definition is
-    kept with the answers."""
+    kept with the answers. A deactivated type takes no new applications; those already made
+    can still be corrected and resubmitted."""
     uploads = dict(uploads or {})
-    if not business_type.is_active:
+    if instance is None and not business_type.is_active:
         raise ValidationError(
             gettext("“%(name)s” is no longer offered.") % {"name": business_type.name},
             code="inactive",

@@ -195,3 +195,31 @@ def test_the_lead_hospitals_departments_only(staff_a, cardiology, department_a):
     form = AdvancedStudyForm(_study_post(department_a), _scans(), applicant=staff_a)
     assert not form.is_valid()
     assert "department" in form.errors
+
+
+def test_an_error_only_the_service_finds_is_shown_once_next_to_its_field(
+    client, staff_a, lead_hospital, hospital_b, host_team
+):
+    from django.urls import reverse
+
+    from yilian.core.tests.html import field_errors
+    from yilian.orgs.models import Department
+    from yilian.orgs.tests.factories import DepartmentFactory
+
+    # A department of another hospital passes the form's list but not the service's check.
+    elsewhere = DepartmentFactory(hospital=hospital_b, name="外院心内科")
+    other_team = host_team.__class__.objects.create(
+        hospital=hospital_b, name="乙院接待组", specialty=host_team.specialty
+    )
+    other_team.services.create(kind=STUDY_VISIT)
+    assert Department.objects.filter(pk=elsewhere.pk).exists()
+    client.force_login(staff_a)
+
+    response = client.post(
+        reverse("workflow:apply_kind", args=[STUDY_VISIT]),
+        _visit_post(lead_hospital, elsewhere, intent="submit"),
+    )
+
+    assert response.status_code == 422
+    assert field_errors(response, "departments") == ["Choose departments of the host hospital."]
+    assert not BusinessRequest.objects.exists()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -352,3 +353,31 @@ def test_what_an_admin_types_is_shown_as_text_not_markup(client, platform_admin,
 
     assert 'data-probe="1"' not in html
     assert "&lt;img src=x data-probe=&quot;1&quot;&gt;" in html
+
+
+def test_a_returned_application_of_a_withdrawn_type_can_still_be_corrected(
+    loop, client, staff_a, programme, platform_admin
+):
+    from yilian.workflow.services import transition
+
+    start = (timezone.localdate() + timedelta(days=30)).isoformat()
+    answers = {"f1": "病理科", "f2": "3", "f3": start, "f4": ""}
+    request = services.save_special_application(
+        applicant=staff_a, business_type=programme, answers=answers
+    )
+    request = loop.advance(request, Status.SUBMITTED)
+    request = transition(request, "return", actor=loop.manager, note="人数请写 5")
+    services.deactivate_special_type(programme, actor=platform_admin)
+    client.force_login(staff_a)
+
+    response = client.post(
+        reverse("workflow:edit", args=[request.public_id]), {**answers, "f2": "5"}
+    )
+
+    assert response.status_code == 302, response.content.decode()
+    request.special_application.refresh_from_db()
+    assert request.special_application.answers["f2"] == "5"
+    with pytest.raises(ValidationError):  # but nobody starts a new one
+        services.save_special_application(
+            applicant=staff_a, business_type=programme, answers=answers
+        )
