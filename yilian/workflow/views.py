@@ -247,7 +247,13 @@ def act(request: HttpRequest, public_id: str, action: str) -> HttpResponse:
         return _render_detail(request, business_request, error=str(exc), status=403)
     except (StaleRequest, TransitionError) as exc:
         fresh = selectors.get_request_for_user(user, public_id)
-        return _render_detail(request, fresh, error=exc.messages[0], status=409)
+        # Keep what the user typed, now against the current version: sending it again is
+        # a deliberate choice made after seeing what changed.
+        data = request.POST.copy()
+        data[f"{action}-expected_version"] = str(fresh.version)
+        kept = form_class(data, request=fresh, user=user)
+        kept.is_valid()
+        return _render_detail(request, fresh, bound=kept, error=exc.messages[0], status=409)
     except ValidationError as exc:
         attach_errors(form, exc)
         return _render_detail(request, business_request, bound=form, status=422)

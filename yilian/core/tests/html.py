@@ -130,11 +130,14 @@ def field_errors(response: HttpResponse, name: str) -> list[str]:
 
 
 def field_value(response: HttpResponse, name: str) -> str | None:
-    """What an input or select named ``name`` shows (the value kept after a failed POST)."""
+    """What an input, text area or select named ``name`` shows (kept after a failed POST)."""
     page = parse(response)
     element = page.find("input", name=name)
     if element is not None:
         return element.get("value")
+    area = page.find("textarea", name=name)
+    if area is not None:
+        return area.text.strip("\n")
     select = page.one("select", name=name)
     selected = [o for o in select.find_all("option") if "selected" in o.attrs]
     return selected[0].get("value") if selected else None

@@ -237,6 +237,10 @@ def test_a_stale_page_gets_409_with_who_changed_it(loop, client):
     assert "管理团队 changed this request" in error
     assert "Reload it and try again." in error
     assert snapshot(request) == before
+    # What the expert typed is still there, now against the current version.
+    request.refresh_from_db()
+    assert field_value(response, "confirm-arrangement") == stale["confirm-arrangement"]
+    assert field_value(response, "confirm-expected_version") == str(request.version)
 
 
 def test_an_action_the_status_no_longer_allows_is_a_409(loop, client, make_user, lead_hospital):
