@@ -70,6 +70,7 @@ TIMESTAMPS: dict[str, str] = {
 # When a request entered a status (for SLA deadlines); ``updated_at`` otherwise.
 ENTERED_AT: dict[str, str] = {
     S.SUBMITTED: "submitted_at",
+    S.RETURNED: "reviewed_at",
     S.APPROVED: "reviewed_at",
     S.DISPATCHED: "dispatched_at",
     S.CONFIRMED: "confirmed_at",

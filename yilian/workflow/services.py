@@ -191,6 +191,7 @@ def update_request(
             ]
         )
         locked.version = version + 1
+        transaction.on_commit(partial(reminders.schedule, locked.pk), robust=True)
     return locked
 
 

@@ -3,6 +3,8 @@ later, and nothing half-written on invalid data."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -66,3 +68,18 @@ def test_a_submitted_request_may_not_be_changed(loop):
     with pytest.raises(TransitionError, match="can no longer be changed"):
         update_request(request, actor=loop.applicant, title="改", urgency="routine")
     assert snapshot(request) == before
+
+
+def test_editing_a_returned_request_does_not_move_its_deadline(loop, settings):
+    from yilian.workflow.selectors import due_at
+
+    settings.YILIAN_SLA_HOURS = {"wf_test.submit": 24}
+    request = loop.at(Status.SUBMITTED)
+    request = transition(request, "return", actor=loop.manager, note="补充")
+    due = due_at(request)
+    assert due == request.reviewed_at + timedelta(hours=24)
+
+    update_request(request, actor=loop.applicant, title="已补充", urgency="routine")
+
+    request.refresh_from_db()
+    assert due_at(request) == due
