@@ -82,7 +82,8 @@ def take_study_seat(
     """The guard on confirming an advanced study: a seat of the department's quota for the
     start month must be free. The quota row is locked, so two teams confirming the last
     seat at the same moment cannot both take it."""
-    from .models import SEAT_HOLDING_STATUSES, AdvancedStudy, StudyQuota
+    from .models import AdvancedStudy, StudyQuota
+    from .selectors import seat_holders
 
     study = AdvancedStudy.objects.select_related("department").get(request=request)
     month = study.start_date.replace(day=1)
@@ -101,16 +102,7 @@ def take_study_seat(
             % names,
             code="no_quota",
         )
-    taken = (
-        AdvancedStudy.objects.filter(
-            department=study.department,
-            start_date__gte=month,
-            start_date__lt=_next_month(month),
-            request__status__in=SEAT_HOLDING_STATUSES,
-        )
-        .exclude(request=request)
-        .count()
-    )
+    taken = seat_holders(study.department, month).exclude(request=request).count()
     if taken >= quota.seats:
         raise ValidationError(
             gettext(
@@ -120,12 +112,6 @@ def take_study_seat(
             code="quota_full",
         )
     return {"quota": str(quota.public_id), "seat": taken + 1, "seats": quota.seats}
-
-
-def _next_month(month: Any) -> Any:
-    from .models import add_months
-
-    return add_months(month, 1)
 
 
 def special_variants() -> list[Variant]:

@@ -4,6 +4,7 @@ types, and the advanced study whose admission letter a user may download."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
@@ -26,14 +27,19 @@ def quota_departments() -> list[Department]:
     return list(Department.objects.filter(hospital__is_lead=True, is_active=True).order_by("name"))
 
 
+def seat_holders(department: Any, month: Any) -> QuerySet[AdvancedStudy]:
+    """The advanced studies holding a seat of ``department``'s quota for ``month`` — the
+    one definition the confirmation check, the quota services and the quota list share.
+    (Studies start on the first of a month, so the month is the start date.)"""
+    return AdvancedStudy.objects.filter(
+        department=department, start_date=month, request__status__in=SEAT_HOLDING_STATUSES
+    )
+
+
 def quotas(*, department: str = "", year: str = "", upcoming: bool = False) -> QuerySet[StudyQuota]:
     """Quotas with ``taken`` (seats held by confirmed students), soonest month first."""
     holders = (
-        AdvancedStudy.objects.filter(
-            department=OuterRef("department"),
-            start_date=OuterRef("month"),
-            request__status__in=SEAT_HOLDING_STATUSES,
-        )
+        seat_holders(OuterRef("department"), OuterRef("month"))
         .order_by()
         .values("department")
         .annotate(n=Count("pk"))

@@ -34,7 +34,6 @@ from yilian.workflow.services import create_request, update_request
 
 from .kinds import ADVANCED_STUDY, SPECIAL_BUSINESS, VISIT_KINDS, month_label
 from .models import (
-    SEAT_HOLDING_STATUSES,
     AdvancedStudy,
     FieldType,
     SpecialApplication,
@@ -47,6 +46,7 @@ from .models import (
     Visitor,
     add_months,
 )
+from .selectors import seat_holders
 
 MAX_VISITORS = 20
 # How far ahead one may apply, and how long a visit lasts at most.
@@ -338,20 +338,6 @@ def save_advanced_study(
     return request
 
 
-def seats_taken(
-    department: Department, month: date, *, exclude: BusinessRequest | None = None
-) -> int:
-    qs = AdvancedStudy.objects.filter(
-        department=department,
-        start_date__gte=month,
-        start_date__lt=add_months(month, 1),
-        request__status__in=SEAT_HOLDING_STATUSES,
-    )
-    if exclude is not None:
-        qs = qs.exclude(request=exclude)
-    return qs.count()
-
-
 # --- quotas ----------------------------------------------------------------------------
 
 
@@ -398,7 +384,7 @@ def save_quota(
         if instance is not None and (
             instance.department_id != department.pk or instance.month != month
         ):
-            moved = seats_taken(instance.department, instance.month)
+            moved = seat_holders(instance.department, instance.month).count()
             if moved:
                 raise ValidationError(
                     gettext(
@@ -407,7 +393,7 @@ def save_quota(
                     )
                     % {"count": moved}
                 )
-        taken = seats_taken(department, month)
+        taken = seat_holders(department, month).count()
         if seats < taken:
             raise ValidationError(
                 {
@@ -436,7 +422,7 @@ def delete_quota(quota: StudyQuota, *, actor: User) -> None:
     _require(actor, *QUOTA_ROLES)
     with transaction.atomic():
         locked = StudyQuota.objects.select_for_update().get(pk=quota.pk)
-        taken = seats_taken(locked.department, locked.month)
+        taken = seat_holders(locked.department, locked.month).count()
         if taken:
             raise ValidationError(
                 gettext(

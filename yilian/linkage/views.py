@@ -20,13 +20,10 @@ from . import selectors, services
 from .forms import QuotaForm, SpecialTypeEditor
 from .kinds import month_label
 
-QUOTA_ROLES = (Role.MANAGER, Role.PLATFORM_ADMIN)
-
-
 # --- quotas ----------------------------------------------------------------------------
 
 
-@role_required(*QUOTA_ROLES)
+@role_required(*services.QUOTA_ROLES)
 def quotas(request: HttpRequest) -> HttpResponse:
     filters = {key: request.GET.get(key, "").strip() for key in ("department", "year", "when")}
     page = paginate(
@@ -67,7 +64,7 @@ def _quota_form(request: HttpRequest, form: QuotaForm) -> HttpResponse | None:
     return None
 
 
-@role_required(*QUOTA_ROLES)
+@role_required(*services.QUOTA_ROLES)
 def quota_create(request: HttpRequest) -> HttpResponse:
     form = QuotaForm(request.POST if request.method == "POST" else None, actor=request.user)
     done = _quota_form(request, form)
@@ -76,7 +73,7 @@ def quota_create(request: HttpRequest) -> HttpResponse:
     return render(request, "linkage/quota_form.html", {"form": form, "quota": None})
 
 
-@role_required(*QUOTA_ROLES)
+@role_required(*services.QUOTA_ROLES)
 def quota_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     quota = selectors.get_quota(public_id)
     form = QuotaForm(
@@ -88,7 +85,7 @@ def quota_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     return render(request, "linkage/quota_form.html", {"form": form, "quota": quota})
 
 
-@role_required(*QUOTA_ROLES)
+@role_required(*services.QUOTA_ROLES)
 def quota_delete(request: HttpRequest, public_id: str) -> HttpResponse:
     quota = selectors.get_quota(public_id)
     error = ""
