@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
@@ -22,6 +23,8 @@ from . import access
 from .models import FileAsset
 from .validators import DOCUMENTS, check_upload
 
+# How long stored bytes without a row are kept before ``purge_orphans`` removes them.
+ORPHAN_GRACE = timedelta(hours=24)
 _NAME_LIMIT = FileAsset._meta.get_field("original_name").max_length or 255
 
 
@@ -54,7 +57,9 @@ def store_upload(
     outside the web root and record it on ``target``. Raises ``ValidationError`` for a bad
     file and ``PermissionDenied`` when ``owner`` may not attach files to ``target`` (pass
     ``check_access=False`` only from a service that has already authorised the write, such
-    as creating the target itself). The file is removed again if the transaction rolls back.
+    as creating the target itself). If recording the row fails the bytes are deleted; if an
+    enclosing transaction rolls back later, the bytes stay without a row until
+    ``purge_orphans`` removes them.
     """
     if check_access and not access.may_attach(owner, target):
         raise PermissionDenied(_("You may not add files here."))
@@ -106,3 +111,29 @@ def remove_file(asset: FileAsset, *, actor: User) -> None:
     with transaction.atomic():
         asset.delete()
         transaction.on_commit(lambda: default_storage.delete(key))
+
+
+def purge_orphans(*, older_than: timedelta = ORPHAN_GRACE, now: datetime | None = None) -> int:
+    """Delete stored files that no ``FileAsset`` row names (their transaction rolled back)
+    once they are older than ``older_than`` — younger ones may belong to an upload that is
+    still being committed. Returns how many were deleted."""
+    cutoff = (now or timezone.now()) - older_than
+    known = set(FileAsset.objects.values_list("storage_key", flat=True))
+    removed = 0
+    for key in _stored_keys(""):
+        if key in known or default_storage.get_modified_time(key) >= cutoff:
+            continue
+        default_storage.delete(key)
+        removed += 1
+    return removed
+
+
+def _stored_keys(folder: str) -> Iterator[str]:
+    try:
+        folders, files = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in files:
+        yield f"{folder}/{name}" if folder else name
+    for sub in folders:
+        yield from _stored_keys(f"{folder}/{sub}" if folder else sub)

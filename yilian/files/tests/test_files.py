@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 from pathlib import Path
 
 import pytest
@@ -255,3 +256,31 @@ def test_an_upload_through_the_page_gets_no_purpose(client, login, business_requ
     )
 
     assert FileAsset.objects.get().purpose == ""
+
+
+def test_bytes_whose_row_was_rolled_back_are_purged_after_a_day(
+    business_request, staff_a, settings
+):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.utils import timezone
+
+    kept = services.store_upload(
+        upload("a.pdf", pdf_bytes()), owner=staff_a, target=business_request
+    )
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.store_upload(upload("b.pdf", pdf_bytes()), owner=staff_a, target=business_request)
+        raise RuntimeError("the application failed after the upload")
+    assert len(_stored_files(settings)) == 2  # the rolled-back upload's bytes are still there
+
+    assert services.purge_orphans() == 0  # too young: it may be an upload being committed
+    assert services.purge_orphans(now=timezone.now() + timedelta(days=2)) == 1
+
+    [left] = _stored_files(settings)
+    assert left.name == Path(kept.storage_key).name
+    out = io.StringIO()
+    call_command("purge_orphan_files", stdout=out)
+    assert out.getvalue() == "0 orphaned file(s) deleted.\n"
+    assert FileAsset.objects.get() == kept
