@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import calendar
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -209,7 +209,8 @@ class AdvancedStudy(models.Model):
 
     @property
     def end_date(self) -> date:
-        return add_months(self.start_date, self.period_months)
+        """The last day of the study (a study from 1 December for six months ends on 31 May)."""
+        return add_months(self.start_date, self.period_months) - timedelta(days=1)
 
     @property
     def holds_seat(self) -> bool:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 
 from yilian.core.tests.pdf import embedded_cjk_fonts, needs_poppler, pdf_text
+from yilian.linkage.models import add_months
 from yilian.workflow.models import Status
 from yilian.workflow.services import transition
 
@@ -49,6 +52,9 @@ def test_the_applicant_downloads_the_letter(client, staff_a, confirmed, lead_hos
     ):
         assert expected in text, expected
     assert "JX-" in text
+    study = confirmed.advanced_study
+    last_day = add_months(study.start_date, study.period_months) - timedelta(days=1)
+    assert f"{study.start_date:%Y-%m-%d} – {last_day:%Y-%m-%d}" in text  # the last day, inclusive
     assert embedded_cjk_fonts(response.content)
 
 

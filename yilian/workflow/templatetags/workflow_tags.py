@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
 from django import template
+from django.utils import formats, timezone
 
 from yilian.workflow.models import Action, Status, Urgency
 
@@ -47,3 +50,23 @@ def action_label(action: str) -> str:
         return str(Action(action).label)
     except ValueError:
         return action
+
+
+@register.simple_tag
+def time_window(start: datetime | None, end: datetime | None) -> str:
+    """“start – end”: whole days (both ends at local midnight, the end exclusive) as dates
+    — a visit from 3 to 4 December — anything else with times."""
+    if start and end:
+        first, after = timezone.localtime(start), timezone.localtime(end)
+        if first.time() == after.time() == time.min:
+            last = (after - timedelta(days=1)).date()
+            return f"{formats.date_format(first.date())} – {formats.date_format(last)}"
+
+    def shown(moment: datetime | None) -> str:
+        return (
+            formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+            if moment
+            else "—"
+        )
+
+    return f"{shown(start)} – {shown(end)}"

@@ -254,3 +254,30 @@ def test_attachments_are_listed_and_added_on_the_page(loop, client, make_user, h
     loop.advance(request, Status.CLOSED)
     page = parse(client.get(detail_url(request)))
     assert page.one(id=f"attachments-{request.public_id}").find("input", type="file") is None
+
+
+def test_the_desired_time_shows_whole_days_as_dates(loop, client):
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone, translation
+    from django.utils.formats import date_format
+
+    day = timezone.localdate() + timedelta(days=10)
+    midnight = timezone.make_aware(datetime.combine(day, time.min))
+    days = loop.new(desired_start=midnight, desired_end=midnight + timedelta(days=2))
+    hours = loop.new(
+        desired_start=midnight + timedelta(hours=9), desired_end=midnight + timedelta(hours=11)
+    )
+    client.force_login(loop.applicant)
+
+    shown_days = parse(client.get(detail_url(days))).one(id="desired").text
+    shown_hours = parse(client.get(detail_url(hours))).one(id="desired").text
+
+    with translation.override("en"):
+        as_dates = f"{date_format(day)} – {date_format(day + timedelta(days=1))}"
+        with_times = " – ".join(
+            date_format(timezone.localtime(m), "SHORT_DATETIME_FORMAT")
+            for m in (hours.desired_start, hours.desired_end)
+        )
+    assert as_dates in shown_days  # 2 days from midnight: the first and the last day
+    assert with_times in shown_hours
