@@ -53,7 +53,8 @@ class Channel(models.TextChoices):
 
 class Delivery(models.Model):
     """One notification sent (or not) by one outside channel. The row is what makes the
-    delivery task idempotent: only a task that claims a pending row sends."""
+    delivery task idempotent: only a task that claims the row sends (``channels.deliver``).
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending", _("pending")
@@ -75,6 +76,9 @@ class Delivery(models.Model):
     # Why it was skipped ("off", "not_urgent", "no_address") or the error's class name.
     detail = models.CharField(_("detail"), max_length=100, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # When the last attempt claimed the row; a claim older than ``channels.CLAIM_EXPIRES``
+    # is abandoned (its worker died mid-send) and may be claimed again.
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 

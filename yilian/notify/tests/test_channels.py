@@ -4,9 +4,14 @@ patient data."""
 from __future__ import annotations
 
 import logging
+import signal
+from datetime import datetime, timedelta
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from yilian.accounts.roles import Role
 from yilian.notify import channels
@@ -188,33 +193,228 @@ def test_a_skipped_delivery_is_never_sent(doctor, django_capture_on_commit_callb
     assert Delivery.objects.get(pk=sms.pk).attempts == 0
 
 
-def test_a_failed_delivery_is_retried_by_a_later_run_up_to_the_limit(
-    doctor, settings, sent_sms, django_capture_on_commit_callbacks
+# --- failures, retries and abandoned claims --------------------------------------------------
+
+DELIVER_TASK = "yilian.notify.tasks.deliver"
+
+
+class DyingGateway(BaseSMSBackend):
+    """The worker process ends while the gateway is answering."""
+
+    def send(self, phone: str, text: str) -> None:
+        raise SystemExit("worker killed")
+
+
+@pytest.fixture
+def db_tasks(settings):
+    """The database backend (what ``make run``'s worker serves): it can defer tasks."""
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+
+
+def _enqueued(sms_pk: int) -> list[tuple[list, datetime]]:
+    """The deliver tasks of one delivery waiting in the database, by when they may run."""
+    rows = DBTaskResult.objects.filter(task_path=DELIVER_TASK, args_kwargs__args__0=sms_pk)
+    return sorted(
+        ((r.args_kwargs["args"], r.run_after) for r in rows.filter(status="READY")),
+        key=lambda row: row[1],
+    )
+
+
+def _run(django_capture_on_commit_callbacks, *args) -> str:
+    """One run of the task, as the worker does it (its on-commit work included)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        return channels.deliver(*args)
+
+
+def test_a_failed_delivery_is_enqueued_again_with_a_backoff_until_the_last_attempt(
+    doctor, settings, db_tasks, caplog, django_capture_on_commit_callbacks
+):
+    settings.YILIAN_SMS_BACKEND = f"{__name__}.BrokenGateway"
+    caplog.set_level(logging.WARNING, logger="yilian.notify.channels")
+    [note] = _notify([doctor], django_capture_on_commit_callbacks, urgent=True)
+    sms = note.deliveries.get(channel="sms")
+    assert [args for args, _ in _enqueued(sms.pk)] == [[sms.pk]]  # by notify(), not run yet
+    DBTaskResult.objects.all().delete()
+
+    for attempt, delay in enumerate(channels.RETRY_DELAYS, start=1):
+        before = timezone.now()
+        assert _run(django_capture_on_commit_callbacks, sms.pk) == Delivery.Status.FAILED
+        after = timezone.now()
+
+        sms.refresh_from_db()
+        assert (sms.status, sms.detail, sms.attempts) == (
+            Delivery.Status.FAILED,
+            "ConnectionError",
+            attempt,
+        )
+        [retry, claim_check] = _enqueued(sms.pk)
+        assert retry[0] == [sms.pk]
+        assert before + delay <= retry[1] <= after + delay
+        assert claim_check == (
+            [sms.pk, attempt],
+            sms.claimed_at + channels.CLAIM_EXPIRES + channels.CLAIM_CHECK_MARGIN,
+        )
+        DBTaskResult.objects.all().delete()  # the worker took them
+
+    assert _run(django_capture_on_commit_callbacks, sms.pk) == Delivery.Status.FAILED
+    sms.refresh_from_db()
+    assert sms.attempts == channels.MAX_ATTEMPTS == 3
+    assert [args for args, _ in _enqueued(sms.pk)] == [[sms.pk, 3]]  # the claim's check only
+    DBTaskResult.objects.all().delete()
+
+    assert _run(django_capture_on_commit_callbacks, sms.pk) == Delivery.Status.FAILED
+    assert _enqueued(sms.pk) == []
+    assert Delivery.objects.get(pk=sms.pk).attempts == 3
+    lines = [r.getMessage() for r in caplog.records if r.name == "yilian.notify.channels"]
+    assert len(lines) == 3
+    assert "retry after" in lines[0]
+    assert lines[-1].endswith("ConnectionError; giving up")
+    for line in lines:
+        assert doctor.phone not in line
+        assert "张某" not in line
+
+
+def test_a_retry_sends_once_the_gateway_is_back(
+    doctor, settings, sent_sms, db_tasks, django_capture_on_commit_callbacks
 ):
     settings.YILIAN_SMS_BACKEND = f"{__name__}.BrokenGateway"
     [note] = _notify([doctor], django_capture_on_commit_callbacks, urgent=True)
     sms = note.deliveries.get(channel="sms")
-    assert (sms.status, sms.detail, sms.attempts) == (Delivery.Status.FAILED, "ConnectionError", 1)
+    _run(django_capture_on_commit_callbacks, sms.pk)
 
     settings.YILIAN_SMS_BACKEND = "yilian.notify.sms.LogBackend"
-    assert channels.deliver(sms.pk) == Delivery.Status.SENT
+    assert _run(django_capture_on_commit_callbacks, sms.pk) == Delivery.Status.SENT
+    assert _run(django_capture_on_commit_callbacks, sms.pk) == Delivery.Status.SENT
+
     assert len(sent_sms()) == 1
-    assert channels.deliver(sms.pk) == Delivery.Status.SENT
-    assert len(sent_sms()) == 1
+    sms.refresh_from_db()
+    assert (sms.status, sms.detail, sms.attempts) == (Delivery.Status.SENT, "", 2)
 
 
-def test_a_failing_delivery_stops_after_the_last_attempt(
-    doctor, settings, django_capture_on_commit_callbacks
+def test_a_backend_that_cannot_defer_leaves_the_failure_without_a_retry(
+    doctor, settings, caplog, django_capture_on_commit_callbacks
 ):
     settings.YILIAN_SMS_BACKEND = f"{__name__}.BrokenGateway"
-    [note] = _notify([doctor], django_capture_on_commit_callbacks, urgent=True)
+    caplog.set_level(logging.WARNING, logger="yilian.notify.channels")
+
+    [note] = _notify([doctor], django_capture_on_commit_callbacks, urgent=True)  # immediate
+
+    sms = note.deliveries.get(channel="sms")
+    assert (sms.status, sms.attempts) == (Delivery.Status.FAILED, 1)
+    [line] = [r.getMessage() for r in caplog.records if r.name == "yilian.notify.channels"]
+    assert line == (
+        f"Delivery {sms.pk} (sms) failed, attempt 1 of 3: ConnectionError; "
+        "not retried: the task backend cannot defer tasks"
+    )
+
+
+def _claimed(delivery: Delivery, minutes_ago: int, attempts: int = 1) -> None:
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=Delivery.Status.SENDING,
+        attempts=attempts,
+        claimed_at=timezone.now() - timedelta(minutes=minutes_ago),
+    )
+
+
+def test_an_expired_claim_is_claimed_again_and_a_fresh_one_is_not(
+    doctor, sent_sms, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        [note] = notify([doctor], verb="test", title="t", summary="s", urgent=True)
     sms = note.deliveries.get(channel="sms")
 
-    for _ in range(channels.MAX_ATTEMPTS + 2):
-        channels.deliver(sms.pk)
+    _claimed(sms, minutes_ago=14)  # another worker is sending it right now
+    assert channels.deliver(sms.pk) == Delivery.Status.SENDING
+    assert channels.deliver(sms.pk, 1) == Delivery.Status.SENDING
+    assert sent_sms() == []
+    assert Delivery.objects.get(pk=sms.pk).attempts == 1
+
+    _claimed(sms, minutes_ago=16)  # that worker died mid-send
+    assert channels.deliver(sms.pk) == Delivery.Status.SENT
+    assert len(sent_sms()) == 1
+    sms.refresh_from_db()
+    assert sms.attempts == 2
+    assert timezone.now() - sms.claimed_at < timedelta(minutes=1)
+
+
+def test_a_worker_dying_mid_send_is_taken_over_by_the_check_of_its_claim(
+    doctor, settings, sent_sms, db_tasks, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        [note] = notify([doctor], verb="test", title="t", summary="s", urgent=True)
+    sms = note.deliveries.get(channel="sms")
+    settings.YILIAN_SMS_BACKEND = f"{__name__}.DyingGateway"
+
+    with pytest.raises(SystemExit):
+        _run(django_capture_on_commit_callbacks, sms.pk)
 
     sms.refresh_from_db()
-    assert (sms.status, sms.attempts) == (Delivery.Status.FAILED, channels.MAX_ATTEMPTS)
+    assert (sms.status, sms.attempts) == (Delivery.Status.SENDING, 1)
+    [(args, run_after)] = _enqueued(sms.pk)
+    assert args == [sms.pk, 1]
+    assert run_after == sms.claimed_at + timedelta(minutes=16)
+
+    settings.YILIAN_SMS_BACKEND = "yilian.notify.sms.LogBackend"
+    assert _run(django_capture_on_commit_callbacks, *args) == Delivery.Status.SENDING  # too soon
+    _claimed(sms, minutes_ago=16)
+    assert _run(django_capture_on_commit_callbacks, *args) == Delivery.Status.SENT
+    assert len(sent_sms()) == 1
+    # a late check of an attempt that is over does nothing
+    assert _run(django_capture_on_commit_callbacks, *args) == Delivery.Status.SENT
+    assert len(sent_sms()) == 1
+    assert Delivery.objects.get(pk=sms.pk).attempts == 2
+
+
+def test_an_abandoned_last_attempt_is_marked_failed(doctor, sent_sms):
+    [note] = notify([doctor], verb="test", title="t", summary="s", urgent=True)
+    sms = note.deliveries.get(channel="sms")
+    _claimed(sms, minutes_ago=16, attempts=channels.MAX_ATTEMPTS)
+
+    assert channels.deliver(sms.pk, channels.MAX_ATTEMPTS) == Delivery.Status.FAILED
+
+    assert sent_sms() == []
+    sms.refresh_from_db()
+    assert (sms.status, sms.detail, sms.attempts) == (Delivery.Status.FAILED, "Abandoned", 3)
+
+
+# Real commits, as in the worker; serialized_rollback restores the migrated data (content
+# types) for whichever transactional test comes next.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_database_worker_retries_a_failed_delivery(
+    doctor, settings, sent_sms, db_tasks, keep_signal_handlers
+):
+    settings.YILIAN_SMS_BACKEND = f"{__name__}.BrokenGateway"
+    [note] = notify([doctor], verb="test", title="t", summary="s", urgent=True)  # committed
+    sms = note.deliveries.get(channel="sms")
+
+    before = timezone.now()
+    call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", verbosity=0)
+
+    sms.refresh_from_db()
+    assert (sms.status, sms.attempts) == (Delivery.Status.FAILED, 1)
+    retry = DBTaskResult.objects.get(
+        task_path=DELIVER_TASK, status="READY", args_kwargs__args=[sms.pk]
+    )
+    assert retry.run_after >= before + timedelta(minutes=1)
+
+    settings.YILIAN_SMS_BACKEND = "yilian.notify.sms.LogBackend"
+    DBTaskResult.objects.filter(pk=retry.pk).update(run_after=timezone.now())  # a minute on
+    call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", verbosity=0)
+
+    sms.refresh_from_db()
+    assert (sms.status, sms.attempts) == (Delivery.Status.SENT, 2)
+    assert len(sent_sms()) == 1
+
+
+@pytest.fixture
+def keep_signal_handlers():
+    """The worker installs its own SIGINT/SIGTERM handlers; give pytest its own back."""
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for sig, handler in saved.items():
+        signal.signal(sig, handler)
 
 
 def test_nothing_is_sent_before_the_commit(doctor, django_capture_on_commit_callbacks):
