@@ -26,6 +26,12 @@ SECRET_KEY = env_secret(
     "YILIAN_SECRET_KEY",
     default=None if PRODUCTION else "dev-only-insecure-key-change-me-0123456789abcdefghijklmnop",
 )
+# Master key for patient data encrypted at rest (base64 of 32 random bytes). Development and
+# tests derive one from SECRET_KEY; production must set its own and keep it with the backups.
+YILIAN_FIELD_KEY = env_secret(
+    "YILIAN_FIELD_KEY",
+    default=None if PRODUCTION else "ZGV2LW9ubHktZmllbGQta2V5LWNoYW5nZS1tZSEhISE=",
+)
 ALLOWED_HOSTS = env_list("YILIAN_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("YILIAN_CSRF_TRUSTED_ORIGINS", [])
 DATA_DIR = Path(env_str("YILIAN_DATA_DIR", str(BASE_DIR / "var")))
@@ -37,6 +43,7 @@ INSTALLED_APPS = [
     "yilian.orgs",
     "yilian.notify",
     "yilian.files",
+    "yilian.patients",
     "yilian.workflow",
     "yilian.linkage",
     "yilian.realtime",

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from yilian.core.masking import mask_phone
 from yilian.core.models import PublicModel
 
 from .roles import PLATFORM_ROLES, Role
@@ -155,7 +156,7 @@ class User(PublicModel, AbstractBaseUser, PermissionsMixin):
 
     @property
     def masked_phone(self) -> str:
-        return f"{self.phone[:3]}****{self.phone[-4:]}" if len(self.phone) == 11 else self.phone
+        return mask_phone(self.phone)
 
 
 class RoleAssignment(models.Model):

@@ -8,15 +8,9 @@ import logging
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from yilian.core.masking import mask_phone
+
 logger = logging.getLogger("yilian.sms")
-
-
-def mask_phone(phone: str) -> str:
-    """138****0001: enough to tell numbers apart in a log, not enough to call one."""
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    if len(digits) < 8:
-        return "****"
-    return f"{digits[:3]}****{digits[-4:]}"
 
 
 class BaseSMSBackend:

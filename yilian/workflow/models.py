@@ -145,6 +145,14 @@ class BusinessRequest(PublicModel):
         verbose_name=_("applicant hospital"),
     )
     title = models.CharField(_("title"), max_length=200)
+    patient = models.ForeignKey(
+        "patients.Patient",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="business_requests",
+        verbose_name=_("patient"),
+    )
     urgency = models.CharField(
         _("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.ROUTINE
     )

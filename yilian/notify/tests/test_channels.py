@@ -14,10 +14,11 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from yilian.accounts.roles import Role
+from yilian.core.masking import mask_phone
 from yilian.notify import channels
 from yilian.notify.models import Delivery, Notification
 from yilian.notify.services import notify, update_preferences
-from yilian.notify.sms import BaseSMSBackend, LogBackend, get_backend, mask_phone
+from yilian.notify.sms import BaseSMSBackend, LogBackend, get_backend
 
 NOTE = "患者张某，男，63岁，胸痛三小时"  # clinical text: stays in the app
 

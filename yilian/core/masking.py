@@ -1,0 +1,18 @@
+"""How identifiers are shown where the whole value is not needed (lists, logs, messages)."""
+
+from __future__ import annotations
+
+
+def mask_phone(phone: str) -> str:
+    """138****0001: enough to tell numbers apart, not enough to call one."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if len(digits) < 8:
+        return "****"
+    return f"{digits[:3]}****{digits[-4:]}"
+
+
+def mask_national_id(value: str) -> str:
+    """3301**********1234: the region and the last four characters."""
+    if len(value) <= 8:
+        return "*" * len(value)
+    return f"{value[:4]}{'*' * (len(value) - 8)}{value[-4:]}"
