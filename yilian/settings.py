@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "yilian.notify",
     "yilian.files",
     "yilian.patients",
+    "yilian.audit",
     "yilian.workflow",
     "yilian.linkage",
     "yilian.realtime",

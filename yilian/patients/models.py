@@ -94,3 +94,62 @@ def national_id_hash(value: str) -> str:
 
 def phone_hash(value: str) -> str:
     return lookup_hash(value, context="patients.patient.phone")
+
+
+class Consent(PublicModel):
+    """A patient's informed consent (知情同意) to one business about them: a signed form
+    uploaded by staff, or the patient's signature on a phone through a one-time link."""
+
+    class Method(models.TextChoices):
+        UPLOAD = "upload", _("signed form uploaded")
+        SIGNATURE = "signature", _("signed on a phone")
+
+    class Signer(models.TextChoices):
+        PATIENT = "patient", _("the patient")
+        GUARDIAN = "guardian", _("guardian")
+        RELATIVE = "relative", _("close relative")
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="consents", verbose_name=_("patient")
+    )
+    request = models.OneToOneField(
+        "workflow.BusinessRequest",
+        on_delete=models.CASCADE,
+        related_name="consent",
+        verbose_name=_("request"),
+    )
+    method = models.CharField(_("how"), max_length=10, choices=Method.choices)
+    signer = models.CharField(
+        _("signed by"), max_length=10, choices=Signer.choices, default=Signer.PATIENT
+    )
+    signer_name = models.CharField(_("signer's name"), max_length=60, blank=True)
+    # The signed form, or the signature drawn on the phone (an image).
+    document = models.ForeignKey(
+        "files.FileAsset",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("document"),
+    )
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    # The one-time signing link: only a hash of its token is kept.
+    link_token_hash = models.CharField(max_length=64, blank=True, editable=False)
+    link_expires_at = models.DateTimeField(_("link expires at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+
+    class Meta:
+        verbose_name = _("informed consent")
+        verbose_name_plural = _("informed consents")
+
+    def __str__(self) -> str:
+        return f"{self.patient} · {self.request}"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None
