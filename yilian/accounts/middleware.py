@@ -17,6 +17,8 @@ OPEN_TO_INACTIVE = frozenset(
         "accounts:password_change_done",
         "set_language",
         "healthz",
+        # A patient's one-time signing link: the token is the authorisation, no account.
+        "patients:consent_sign",
     }
 )
 

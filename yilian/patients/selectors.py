@@ -13,9 +13,11 @@ from django.http import Http404
 
 from yilian.accounts.models import User
 from yilian.accounts.roles import Role
+from yilian.audit.models import AuditEntry
 from yilian.workflow.models import TERMINAL_STATUSES, BusinessRequest
 
-from .models import Patient
+from .identity import validate_national_id, validate_phone
+from .models import Patient, national_id_hash, phone_hash
 
 
 def patients_visible_to(user: User) -> QuerySet[Patient]:
@@ -48,3 +50,53 @@ def patients_to_choose(user: User) -> QuerySet[Patient]:
     if not user.has_role(Role.STAFF, Role.HOSPITAL_ADMIN):
         return Patient.objects.none()
     return Patient.objects.filter(hospital_id=user.hospital_id).order_by("name", "pk")
+
+
+def hospital_patients(user: User) -> QuerySet[Patient]:
+    """The patients of ``user``'s own hospital (the list page), newest first."""
+    return patients_to_choose(user).order_by("-created_at", "-id")
+
+
+def search_patients(user: User, query: str) -> QuerySet[Patient]:
+    """``user``'s hospital's patients matching ``query``: a whole national ID or mobile
+    number is looked up by its keyed hash (the columns are encrypted, so parts of them
+    cannot be searched); anything else matches the name or the medical record number."""
+    qs = hospital_patients(user)
+    query = (query or "").strip()
+    if not query:
+        return qs
+    try:
+        national_id = validate_national_id(query)
+    except ValidationError:
+        pass
+    else:
+        return qs.filter(national_id_hash=national_id_hash(national_id))
+    try:
+        phone = validate_phone(query)
+    except ValidationError:
+        pass
+    else:
+        return qs.filter(phone_hash=phone_hash(phone))
+    return qs.filter(Q(name__icontains=query) | Q(medical_record_number__iexact=query))
+
+
+def may_see_in_full(user: User, patient: Patient) -> bool:
+    """The patient's own hospital sees the identifiers in full; experts see them masked."""
+    return bool(
+        user.hospital_id == patient.hospital_id and user.has_role(Role.STAFF, Role.HOSPITAL_ADMIN)
+    )
+
+
+def requests_about(user: User, patient: Patient) -> QuerySet[BusinessRequest]:
+    """The requests about ``patient`` that ``user`` may see, newest first."""
+    return (
+        BusinessRequest.objects.visible_to(user)
+        .filter(patient=patient)
+        .select_related("applicant", "applicant_hospital")
+        .order_by("-created_at", "-id")
+    )
+
+
+def access_log(patient: Patient) -> QuerySet[AuditEntry]:
+    """Who read or changed ``patient``'s record, newest first (shown to their hospital)."""
+    return AuditEntry.objects.filter(patient=patient).select_related("actor").order_by("-at", "-id")

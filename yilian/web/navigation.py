@@ -85,6 +85,7 @@ MODULES: tuple[Module, ...] = (
                 _("Follow-up plans with questionnaires the patient answers on the phone."),
             ),
         ),
+        pages=(Page(_("Patients"), "patients:list", frozenset({R.STAFF, R.HOSPITAL_ADMIN})),),
     ),
     Module(
         "teaching",
