@@ -261,24 +261,28 @@ def current_consent(request: BusinessRequest) -> Consent | None:
     return consent
 
 
-def _consent_to_fill(request: BusinessRequest, actor: User) -> Consent:
+def _consent_to_fill(request: BusinessRequest, actor: User, *, keep_link: bool = False) -> Consent:
     """The request's consent row, locked, ready to be (re)filled: refused if it is already
-    signed for the request's patient."""
+    signed for the request's patient. With ``keep_link`` an open signing link stays known,
+    so opening it after the form was uploaded says "already used" rather than "unknown"."""
+    patient_id = request.patient_id
+    assert patient_id is not None  # checked by _authorise_consent
     consent = Consent.objects.select_for_update().filter(request=request).first()
     if consent is None:
-        return Consent(request=request, patient_id=request.patient_id, created_by=actor)
+        return Consent(request=request, patient_id=patient_id, created_by=actor)
     if consent.signed_at is not None and consent.patient_id == request.patient_id:
         raise ValidationError(
             _("The patient's consent to this request is already recorded."), code="signed"
         )
     # An earlier link, or a consent of a patient the request no longer names: start again.
-    consent.patient_id = request.patient_id
+    if not keep_link or consent.patient_id != request.patient_id:
+        consent.link_token_hash = ""
+        consent.link_expires_at = None
+    consent.patient_id = patient_id
     consent.created_by = actor
     consent.document = None
     consent.signed_at = None
     consent.signer_name = ""
-    consent.link_token_hash = ""
-    consent.link_expires_at = None
     return consent
 
 
@@ -314,7 +318,7 @@ def record_uploaded_consent(
     with transaction.atomic():
         request = _locked_request(request)
         _authorise_consent(actor, request)
-        consent = _consent_to_fill(request, actor)
+        consent = _consent_to_fill(request, actor, keep_link=True)
         try:
             document = store_upload(
                 upload,

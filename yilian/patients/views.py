@@ -249,7 +249,13 @@ def consent_upload(request: HttpRequest, public_id: str) -> HttpResponse:
             patient=patient,
             outcome=Outcome.FAILED,
         )
-        return _consent_response(request, business_request, status=422, upload_form=form)
+        return _consent_response(
+            request,
+            business_request,
+            status=422,
+            upload_form=form,
+            error=" ".join(form.non_field_errors()),
+        )
     record(request, action=AuditAction.UPLOAD, target=consent, patient=patient)
     if request.htmx:
         return _consent_response(request, business_request)
