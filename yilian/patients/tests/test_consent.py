@@ -226,6 +226,9 @@ def test_the_patient_signs_on_a_phone_through_the_one_time_link(
     assert consent.document.mime_type == "image/png" and consent.document.target == draft
     sign = AuditEntry.objects.get(action="sign")
     assert (sign.actor, sign.patient, sign.outcome) == (None, person, "ok")
+    # The trail names the page, never the link's secret.
+    assert not AuditEntry.objects.filter(path__contains=token).exists()
+    assert sign.path == "/patients/consent/sign/-/"
     assert transition(draft, "submit", actor=staff_a).status == Status.SUBMITTED
 
 
