@@ -49,9 +49,10 @@ def seed_consultation_teams(lead: Hospital, expert: User) -> int:
             created += int(made)
         by_specialty[specialty] = team
 
-    mdt = Team.objects.filter(hospital=lead, name=MDT_TEAM).first() or by_specialty[
-        Specialty.ONCOLOGY
-    ]
+    mdt = (
+        Team.objects.filter(hospital=lead, name=MDT_TEAM).first()
+        or by_specialty[Specialty.ONCOLOGY]
+    )
     if mdt.lead_id != expert.pk and not mdt.members.filter(pk=expert.pk).exists():
         if mdt.lead_id is not None:
             mdt.members.add(mdt.lead_id)  # the plan's lead stays on the team

@@ -29,9 +29,7 @@ def route_consultation(request: BusinessRequest) -> Team | None:
 
     from .models import Consultation
 
-    teams = Team.objects.filter(is_active=True, services__kind=request.kind).order_by(
-        "name", "pk"
-    )
+    teams = Team.objects.filter(is_active=True, services__kind=request.kind).order_by("name", "pk")
     consultation = Consultation.objects.filter(request=request).first()
     if consultation is not None:
         match = teams.filter(specialty=consultation.specialty).first()

@@ -198,8 +198,7 @@ def write_part(
         if locked.status != Status.IN_PROGRESS:
             raise ValidationError(
                 gettext(
-                    "Parts are written while the consultation is in progress; it is "
-                    "“%(status)s”."
+                    "Parts are written while the consultation is in progress; it is “%(status)s”."
                 )
                 % {"status": locked.get_status_display()},
                 code="not_in_progress",

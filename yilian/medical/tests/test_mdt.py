@@ -25,7 +25,11 @@ def test_the_experts_of_an_mdt_come_from_two_departments(consult, radiologist, r
 
     with pytest.raises(ValidationError) as refused:
         transition(
-            request, "confirm", actor=consult.lead, form="async", experts=[radiologist, radiologist_2]
+            request,
+            "confirm",
+            actor=consult.lead,
+            form="async",
+            experts=[radiologist, radiologist_2],
         )
     message = refused.value.message_dict["experts"][0]
     assert "at least two departments" in message
@@ -34,7 +38,9 @@ def test_the_experts_of_an_mdt_come_from_two_departments(consult, radiologist, r
     assert request.status == Status.DISPATCHED
     assert not request.experts.exists()
 
-    request = transition(request, "confirm", actor=consult.lead, form="async", experts=consult.experts)
+    request = transition(
+        request, "confirm", actor=consult.lead, form="async", experts=consult.experts
+    )
     assert request.status == Status.CONFIRMED
 
 
@@ -42,7 +48,9 @@ def test_a_single_specialty_consultation_needs_no_second_department(consult, rad
     request = transition(
         consult.submitted(subtype="imaging", mdt_specialties=()), "approve", actor=consult.manager
     )
-    request = transition(request, "confirm", actor=consult.lead, form="async", experts=[radiologist])
+    request = transition(
+        request, "confirm", actor=consult.lead, form="async", experts=[radiologist]
+    )
     assert request.status == Status.CONFIRMED
 
 
@@ -89,7 +97,9 @@ def test_another_hospital_does_not_even_see_the_request(consult, staff_b):
 def test_parts_are_written_only_while_the_session_runs(consult, radiologist):
     request = consult.submitted()
     request = transition(request, "approve", actor=consult.manager)
-    request = transition(request, "confirm", actor=consult.lead, form="async", experts=consult.experts)
+    request = transition(
+        request, "confirm", actor=consult.lead, form="async", experts=consult.experts
+    )
 
     with pytest.raises(ValidationError, match="while the consultation is in progress"):
         write_part(request, actor=radiologist, body="意见")
