@@ -23,7 +23,6 @@ SPECIALTY_TEAMS: tuple[tuple[str, str], ...] = (
     (Specialty.ONCOLOGY, MDT_TEAM),
     (Specialty.RADIOLOGY, "远程影像诊断团队"),
     (Specialty.PATHOLOGY, "远程病理诊断团队"),
-    (Specialty.CARDIOLOGY, "心血管远程会诊团队"),
 )
 # The teams whose leads join the MDT team (other departments than oncology).
 MDT_GUESTS: tuple[str, ...] = (Specialty.RADIOLOGY, Specialty.PATHOLOGY)
