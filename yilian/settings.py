@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "yilian.audit",
     "yilian.workflow",
     "yilian.linkage",
+    "yilian.medical",
     "yilian.realtime",
     "yilian.web",
     "django.contrib.auth",

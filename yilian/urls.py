@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("yilian.accounts.urls")),
     path("notifications/", include("yilian.notify.urls")),
     path("linkage/", include("yilian.linkage.urls")),
+    path("medical/", include("yilian.medical.urls")),
     path("files/", include("yilian.files.urls")),
     path("patients/", include("yilian.patients.urls")),
     path("i18n/setlang/", set_language, name="set_language"),

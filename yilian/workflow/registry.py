@@ -26,7 +26,7 @@ from django.utils.module_loading import import_string
 
 from yilian.accounts.roles import Role
 
-from .models import Action
+from .models import Action, Urgency
 
 if TYPE_CHECKING:
     from yilian.accounts.models import User
@@ -55,6 +55,23 @@ DEFAULT_APPLICANT_ROLES: frozenset[str] = frozenset({Role.STAFF, Role.HOSPITAL_A
 Guard = Callable[["BusinessRequest", "User", Mapping[str, Any]], "Mapping[str, Any] | None"]
 
 _CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+
+# Hours allowed for a step: one number, or one per urgency ({"emergency": 0.5, ...}).
+Hours = float | Mapping[str, float]
+
+
+def _hours_entry(code: str, step: str, value: Any) -> Hours:
+    """A kind's SLA entry, checked (a positive number, or positive numbers per urgency)."""
+    if isinstance(value, Mapping):
+        unknown = set(value) - set(Urgency.values)
+        if unknown:
+            raise ValueError(f"kind {code}: SLA of {step} for unknown urgencies {sorted(unknown)}")
+        for hours in value.values():
+            _hours_entry(code, step, hours)
+        return MappingProxyType(dict(value))
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ValueError(f"kind {code}: SLA of {step} must be hours > 0, got {value!r}")
+    return value
 
 
 def route_to_first_team(request: BusinessRequest) -> Team | None:
@@ -90,8 +107,10 @@ class Kind:
     route: Callable[[BusinessRequest], Team | None] = route_to_first_team
     steps: frozenset[str] = STEPS
     # Hours allowed for a step, counted from when the request reached the status the
-    # step leaves (e.g. {"approve": 24} — a submitted request is overdue after a day).
-    sla_hours: Mapping[str, float] = field(default_factory=dict)
+    # step leaves (e.g. {"approve": 24} — a submitted request is overdue after a day), or
+    # per urgency ({"approve": {"emergency": 0.5, "urgent": 4, "routine": 24}}; an urgency
+    # left out has no deadline for that step).
+    sla_hours: Mapping[str, Hours] = field(default_factory=dict)
     # The application form ("package.module.FormClass"): built as
     # ``Form(data, files, applicant=user, variant=key_or_None, instance=request_or_None)``;
     # its ``save()`` creates (or, for a draft or returned request, updates) the request
@@ -109,7 +128,13 @@ class Kind:
             raise ValueError(f"kind code {self.code!r}: use 2–40 lowercase letters, digits, _")
         object.__setattr__(self, "steps", frozenset(self.steps))
         object.__setattr__(self, "applicant_roles", frozenset(self.applicant_roles))
-        object.__setattr__(self, "sla_hours", MappingProxyType(dict(self.sla_hours)))
+        object.__setattr__(
+            self,
+            "sla_hours",
+            MappingProxyType(
+                {step: _hours_entry(self.code, step, v) for step, v in self.sla_hours.items()}
+            ),
+        )
         object.__setattr__(self, "guards", MappingProxyType(dict(self.guards)))
         unknown = self.steps - STEPS
         if unknown:
@@ -130,10 +155,24 @@ class Kind:
     def uses(self, action: str) -> bool:
         return action in self.steps
 
-    def sla(self, action: str) -> timedelta | None:
-        """The time allowed for ``action``: the operator's setting, else the kind's default."""
-        hours = settings.YILIAN_SLA_HOURS.get(f"{self.code}.{action}", self.sla_hours.get(action))
+    def sla(self, action: str, urgency: str | None = None) -> timedelta | None:
+        """The time allowed for ``action`` on a request of ``urgency`` (None: routine): the
+        operator's setting (``kind.step.urgency``, then ``kind.step``), else the kind's
+        default (its number, or its hours for that urgency)."""
+        urgency = urgency or Urgency.ROUTINE
+        overrides = settings.YILIAN_SLA_HOURS
+        hours: Any = overrides.get(f"{self.code}.{action}.{urgency}")
+        if hours is None:
+            hours = overrides.get(f"{self.code}.{action}")
+        if hours is None:
+            hours = self.sla_hours.get(action)
+            if isinstance(hours, Mapping):
+                hours = hours.get(urgency)
         return None if hours is None else timedelta(hours=hours)
+
+    def sla_varies_by_urgency(self, action: str) -> bool:
+        """Whether the deadline of ``action`` depends on the request's urgency."""
+        return len({self.sla(action, u) for u in Urgency.values}) > 1
 
     def get_form_class(self) -> type[Any] | None:
         return import_string(self.form) if self.form else None

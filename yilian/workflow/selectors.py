@@ -95,7 +95,7 @@ def due_at(request: BusinessRequest) -> datetime | None:
     if action is None:
         return None
     try:
-        sla = get_kind(request.kind).sla(action)
+        sla = get_kind(request.kind).sla(action, request.urgency)
     except LookupError:
         return None
     if sla is None:
@@ -284,7 +284,8 @@ def may_attach_files(user: User, request: Any) -> bool:
 
 def overdue_condition(now: datetime | None = None) -> Q | None:
     """The requests ``is_overdue`` marks, as a condition the database can order by (None:
-    no registered kind has an SLA). Mirrors ``due_at``: per kind, per waiting status."""
+    no registered kind has an SLA). Mirrors ``due_at``: per kind, per waiting status, and
+    per urgency where the kind's deadline depends on it."""
     now = now or timezone.now()
     condition = Q()
     for kind in all_kinds():
@@ -292,15 +293,21 @@ def overdue_condition(now: datetime | None = None) -> Q | None:
             if status in TERMINAL_STATUSES:
                 continue
             action = waiting_for(status)
-            sla = kind.sla(action) if action else None
-            if sla is None:
+            if action is None:
                 continue
-            deadline = now - sla
+            if kind.sla_varies_by_urgency(action):
+                cases = [(Q(urgency=u), kind.sla(action, u)) for u in Urgency.values]
+            else:
+                cases = [(Q(), kind.sla(action))]
             entered = rules.ENTERED_AT.get(status, "updated_at")
-            late = Q(**{f"{entered}__lt": deadline})
-            if entered != "updated_at":
-                late |= Q(**{f"{entered}__isnull": True, "updated_at__lt": deadline})
-            condition |= Q(kind=kind.code, status=status) & late
+            for which, sla in cases:
+                if sla is None:
+                    continue
+                deadline = now - sla
+                late = Q(**{f"{entered}__lt": deadline})
+                if entered != "updated_at":
+                    late |= Q(**{f"{entered}__isnull": True, "updated_at__lt": deadline})
+                condition |= Q(kind=kind.code, status=status) & which & late
     return condition or None
 
 

@@ -383,9 +383,18 @@ def edit(request: HttpRequest, public_id: str) -> HttpResponse:
 def opinion_pdf(request: HttpRequest, public_id: str) -> HttpResponse:
     business_request, opinion = selectors.get_conclusion_for_user(request.user, public_id)
     team = business_request.team
+    # A business app may record the patient's informed consent on the request (a one-to-one
+    # ``consent`` with ``signed_at``); the document then says who signed it, how and when.
+    consent = getattr(business_request, "consent", None)
     context = {
         "req": business_request,
         "opinion": opinion,
+        "parts": [
+            o
+            for o in business_request.opinions.select_related("author").order_by("created_at", "id")
+            if not o.is_conclusion
+        ],
+        "consent": consent if getattr(consent, "signed_at", None) else None,
         "kind_label": _kind_label(business_request.kind),
         "team": team,
         "issuer": team.hospital if team else None,
