@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from yilian.patients.guards import require_consent
 from yilian.web.navigation import MODULES
@@ -114,6 +115,10 @@ KINDS: tuple[Kind, ...] = (
         route=route_consultation,
         form="yilian.medical.forms.ConsultationForm",
         detail_template="medical/detail/consultation.html",
+        before_submit=_(
+            "Next, on the request page, record the patient's informed consent (a signed form "
+            "or the patient's signature on a phone); then submit."
+        ),
         guards={
             "submit": require_consent,
             "confirm": mdt_experts_from_two_departments,

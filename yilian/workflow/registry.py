@@ -120,6 +120,9 @@ class Kind:
     detail_template: str = ""
     # Extra checks per step (see ``Guard``).
     guards: Mapping[str, Guard] = field(default_factory=dict)
+    # What must be done on the request page between saving and submitting (e.g. recording
+    # the patient's consent). When set, a new application is saved as a draft first.
+    before_submit: Promise | str = ""
     # The variants a user chooses between (None: the kind has none).
     variants: Callable[[], list[Variant]] | None = None
 

@@ -14,7 +14,9 @@ register = template.Library()
 def attachments(context: template.Context, target: models.Model) -> dict[str, Any]:
     """The files on ``target`` with an upload form for those who may add files. Use only
     on a page that has already authorised reading ``target``."""
-    request = context["request"]
+    # The page's HTTP request (``context.request``): a template may have named another
+    # object "request" (the kind detail templates do: the business request).
+    request = getattr(context, "request", None) or context["request"]
     return {
         **attachments_context(request.user, target, next_url=request.get_full_path()),
         "request": request,

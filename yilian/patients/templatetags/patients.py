@@ -17,7 +17,9 @@ def consent_block(context: template.Context, req: BusinessRequest) -> dict[str, 
     signed, or — for the applicant's hospital while the request is a draft or returned —
     the two ways to record it. Renders nothing for a request about nobody. Use only on a
     page that has already authorised reading ``req``."""
-    request = context["request"]
+    # The page's HTTP request (``context.request``): a template may have named another
+    # object "request" (the kind detail templates do: the business request).
+    request = getattr(context, "request", None) or context["request"]
     return {
         **consent_context(request.user, req),
         "request": request,
