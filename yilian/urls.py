@@ -11,6 +11,7 @@ urlpatterns = [
     path("notifications/", include("yilian.notify.urls")),
     path("linkage/", include("yilian.linkage.urls")),
     path("files/", include("yilian.files.urls")),
+    path("audit/", include("yilian.audit.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),
     path("django-admin/", admin.site.urls),
