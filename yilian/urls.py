@@ -13,6 +13,7 @@ urlpatterns = [
     path("medical/", include("yilian.medical.urls")),
     path("files/", include("yilian.files.urls")),
     path("patients/", include("yilian.patients.urls")),
+    path("audit/", include("yilian.audit.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),
     path("django-admin/", admin.site.urls),

@@ -29,6 +29,19 @@ class Outcome(models.TextChoices):
     FAILED = "failed", _("failed")
 
 
+class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+    """Bulk changes are refused like single ones; the database refuses them too (triggers
+    installed by migration 0002), whatever path a statement takes."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise ValueError("Audit entries are append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ValueError("Audit entries cannot be deleted.")
+
+    delete.queryset_only = True  # type: ignore[attr-defined]  # as Django's own
+
+
 class AuditEntry(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -55,6 +68,8 @@ class AuditEntry(models.Model):
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     path = models.CharField(_("page"), max_length=200, blank=True)
     at = models.DateTimeField(_("when"), default=timezone.now, editable=False, db_index=True)
+
+    objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("audit entry")

@@ -41,6 +41,15 @@ def record(
     )
 
 
+def patient_of(obj: models.Model | None) -> Patient | None:
+    """The patient ``obj`` is about: the patient itself, or its ``patient`` (a request, a
+    consent …); None for anything not about a patient."""
+    if isinstance(obj, Patient):
+        return obj
+    patient = getattr(obj, "patient", None)
+    return patient if isinstance(patient, Patient) else None
+
+
 def client_ip(http_request: HttpRequest) -> str | None:
     """The peer address. Behind a proxy, run the server with its forwarded-address support
     (uvicorn --proxy-headers --forwarded-allow-ips …) so this is the client's address."""

@@ -26,13 +26,23 @@ def files_for(target: models.Model, purpose: str | None = None) -> list[FileAsse
     return list(qs)
 
 
-def get_file_for_user(user: User, public_id: UUID | str) -> FileAsset:
-    """The file if ``user`` may read the object it is on; 404 otherwise."""
+def find_file(public_id: UUID | str) -> FileAsset:
+    """The file, whoever asks (404 if there is none): the caller decides who may have it
+    (``may_read_file``)."""
     try:
-        asset = FileAsset.objects.select_related("target_type").get(public_id=public_id)
+        return FileAsset.objects.select_related("target_type").get(public_id=public_id)
     except (FileAsset.DoesNotExist, ValueError, ValidationError) as exc:
         raise Http404 from exc
+
+
+def may_read_file(user: User, asset: FileAsset) -> bool:
     target = asset.target
-    if target is None or not access.may_read(user, target):
+    return target is not None and access.may_read(user, target)
+
+
+def get_file_for_user(user: User, public_id: UUID | str) -> FileAsset:
+    """The file if ``user`` may read the object it is on; 404 otherwise."""
+    asset = find_file(public_id)
+    if not may_read_file(user, asset):
         raise Http404
     return asset

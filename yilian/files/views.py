@@ -17,6 +17,9 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from yilian.audit import services as audit
+from yilian.audit.models import AuditAction, Outcome
+
 from . import access, selectors, services
 from .forms import UploadForm
 from .validators import IMAGES, PDF
@@ -28,7 +31,17 @@ _INLINE = IMAGES | {PDF}
 @require_GET
 @login_required
 def download(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    asset = selectors.get_file_for_user(request.user, public_id)
+    asset = selectors.find_file(public_id)
+    allowed = selectors.may_read_file(request.user, asset)
+    audit.record(
+        request,
+        action=AuditAction.DOWNLOAD,
+        target=asset,
+        patient=audit.patient_of(asset.target),
+        outcome=Outcome.OK if allowed else Outcome.DENIED,
+    )
+    if not allowed:
+        raise Http404  # as for a file that does not exist
     inline = request.GET.get("inline") == "1" and asset.mime_type in _INLINE
     if settings.YILIAN_X_ACCEL_PREFIX:
         # nginx streams the bytes from its internal location; the application only decides.

@@ -215,6 +215,13 @@ MODULES: tuple[Module, ...] = (
             ),
         ),
     ),
+    Module(
+        "security",
+        _("Security and audit"),
+        "shield-check",
+        frozenset({R.AUDITOR, R.SECURITY_ADMIN}),
+        pages=(Page(_("Audit trail"), "audit:entries", frozenset({R.AUDITOR, R.SECURITY_ADMIN})),),
+    ),
 )
 
 

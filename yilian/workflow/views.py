@@ -20,6 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from yilian.audit import services as audit
 from yilian.core.pagination import paginate
 from yilian.core.pdf import pdf_response
 
@@ -192,7 +193,12 @@ def _render_detail(
 
 @login_required
 def detail(request: HttpRequest, public_id: str) -> HttpResponse:
-    return _render_detail(request, selectors.get_request_for_user(request.user, public_id))
+    business_request = selectors.get_request_for_user(request.user, public_id)
+    if business_request.patient_id:
+        audit.record(
+            request, action="view", target=business_request, patient=business_request.patient
+        )
+    return _render_detail(request, business_request)
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
@@ -382,6 +388,10 @@ def edit(request: HttpRequest, public_id: str) -> HttpResponse:
 @login_required
 def opinion_pdf(request: HttpRequest, public_id: str) -> HttpResponse:
     business_request, opinion = selectors.get_conclusion_for_user(request.user, public_id)
+    if business_request.patient_id:
+        audit.record(
+            request, action="download", target=business_request, patient=business_request.patient
+        )
     team = business_request.team
     # A business app may record the patient's informed consent on the request (a one-to-one
     # ``consent`` with ``signed_at``); the document then says who signed it, how and when.

@@ -56,12 +56,15 @@ def test_manager_gets_every_module_but_not_registrations(manager):
 @pytest.mark.parametrize(
     ("role", "menu"),
     [
-        (Role.SECURITY_ADMIN, {"teaching": [], "platform": ["web:hospitals"]}),
+        (
+            Role.SECURITY_ADMIN,
+            {"teaching": [], "platform": ["web:hospitals"], "security": ["audit:entries"]},
+        ),
         (Role.ROOM_ADMIN, {"teaching": [], "platform": ["web:hospitals"]}),
-        (Role.AUDITOR, {"teaching": []}),
+        (Role.AUDITOR, {"teaching": [], "security": ["audit:entries"]}),
     ],
 )
-def test_support_roles_get_teaching_and_the_directory_where_defined(make_user, role, menu):
+def test_support_roles_get_their_pages_where_defined(make_user, role, menu):
     assert _menu(make_user(role)) == menu
 
 
@@ -89,7 +92,7 @@ def test_modules_hold_four_business_modules_with_18_businesses():
     assert [m.key for m in business_modules()] == BUSINESS
     codes = [b.code for m in business_modules() for b in m.businesses]
     assert len(codes) == len(set(codes)) == 18
-    assert [m.key for m in MODULES] == [*BUSINESS, "platform", "analytics"]
+    assert [m.key for m in MODULES] == [*BUSINESS, "platform", "analytics", "security"]
 
 
 def test_module_urls_point_at_the_catalogue_section_or_first_page():
@@ -98,6 +101,7 @@ def test_module_urls_point_at_the_catalogue_section_or_first_page():
     assert urls["medical"] == f"{reverse('web:services')}#medical"
     assert urls["platform"] == reverse("accounts:registrations")
     assert urls["analytics"] == reverse("web:overview")
+    assert urls["security"] == reverse("audit:entries")
 
 
 def test_sidebar_renders_the_hospital_admins_pages(login, hospital_admin_a):
