@@ -13,7 +13,6 @@ from django.http import Http404
 
 from yilian.accounts.models import User
 from yilian.accounts.roles import Role
-from yilian.audit.models import AuditEntry
 from yilian.workflow.models import TERMINAL_STATUSES, BusinessRequest
 
 from .identity import validate_national_id, validate_phone
@@ -95,8 +94,3 @@ def requests_about(user: User, patient: Patient) -> QuerySet[BusinessRequest]:
         .select_related("applicant", "applicant_hospital")
         .order_by("-created_at", "-id")
     )
-
-
-def access_log(patient: Patient) -> QuerySet[AuditEntry]:
-    """Who read or changed ``patient``'s record, newest first (shown to their hospital)."""
-    return AuditEntry.objects.filter(patient=patient).select_related("actor").order_by("-at", "-id")

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from yilian.accounts.models import User
 from yilian.audit.models import AuditAction, Outcome
+from yilian.audit.selectors import entries_for_patient
 from yilian.audit.services import record
 from yilian.core.pagination import paginate
 from yilian.core.permissions import role_required
@@ -96,7 +97,7 @@ def patient_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         "in_full": in_full,
         "may_edit": services.may_edit(user, patient),
         "requests": list(selectors.requests_about(user, patient)[:50]),
-        "access": paginate(request, selectors.access_log(patient)) if in_full else None,
+        "access": paginate(request, entries_for_patient(patient)) if in_full else None,
     }
     if request.htmx and in_full and request.GET.get("page"):
         return render(request, "patients/detail.html#access", context)
