@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from conftest import PASSWORD
@@ -95,23 +94,35 @@ def test_an_mdt_consultation_from_application_to_the_signed_opinion(
     staff.locator('input[name="mode"][value="async"]').check()
     staff.locator("#id_case_summary").fill("男，62 岁，体检发现右肺上叶占位。")
     staff.locator("#id_clinical_question").fill("下一步手术还是新辅助治疗？")
-    staff.get_by_role("button", name="保存草稿").click()
+    expect(staff.locator("#before-submit")).to_contain_text("知情同意")
+    staff.get_by_role("button", name="保存并继续").click()
     expect(staff).to_have_url(re.compile(r"/requests/[0-9a-f-]{36}/$"))
     request = BusinessRequest.objects.get(applicant=staff_a)
     assert request.kind == "consultation" and request.status == Status.DRAFT
     assert patient.name not in request.title
     expect(staff.locator("[data-medical-detail]")).to_contain_text("下一步手术还是新辅助治疗？")
 
-    # The signed consent form is uploaded (recorded directly here), then the doctor submits.
-    Consent.objects.create(
-        patient=patient,
-        request=request,
-        method=Consent.Method.UPLOAD,
-        signer=Consent.Signer.PATIENT,
-        signer_name="王某某",
-        signed_at=timezone.now(),
-        created_by=staff_a,
-    )
+    # The patient signs the consent with a finger on a phone, through a one-time link.
+    staff.locator("#consent-link-form button").click()
+    link = staff.locator("#consent input[readonly]")
+    expect(link).to_be_visible()
+    signing = new_context(PHONE).new_page()
+    signing.goto(link.input_value())
+    signing.locator("#id_signer_name").fill("王某某")
+    pad = signing.locator("canvas[data-signature-pad]")
+    box = pad.bounding_box()
+    assert box is not None
+    signing.mouse.move(box["x"] + 20, box["y"] + 30)
+    signing.mouse.down()
+    for step in range(1, 12):
+        signing.mouse.move(box["x"] + 20 + step * 18, box["y"] + 30 + (step % 3) * 15)
+    signing.mouse.up()
+    signing.get_by_role("button", name="签名并提交").click()
+    expect(signing.locator("#signed")).to_be_visible()
+    consent = Consent.objects.get(request=request)
+    assert consent.signed_at is not None and consent.method == Consent.Method.SIGNATURE
+    assert consent.document is not None and consent.document.mime_type == "image/png"
+
     staff.reload()
     take_action(staff, "submit")
     expect(staff.locator(".alert-success")).to_be_visible()
