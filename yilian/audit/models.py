@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AuditAction(models.TextChoices):
@@ -26,7 +27,7 @@ class AuditAction(models.TextChoices):
 class Outcome(models.TextChoices):
     OK = "ok", _("allowed")
     DENIED = "denied", _("denied")
-    FAILED = "failed", _("failed")
+    FAILED = "failed", pgettext_lazy("audit outcome", "failed")
 
 
 class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
