@@ -180,3 +180,12 @@ def open_action(page, action: str):
 def take_action(page, action: str) -> None:
     """Send an action that needs no data from the request page."""
     open_action(page, action).locator('button[name="go"]').click()
+
+
+def one_tap(page, request, action: str) -> None:
+    """Take ``action`` on ``request`` with its one-tap button on the workbench (desktop)."""
+    from playwright.sync_api import expect
+
+    row = page.locator(f'[data-workbench-table] tr[data-request="{request.public_id}"]')
+    row.locator(f'form[data-one-tap="{action}"] button').click()
+    expect(page.locator(".alert-success")).to_be_visible()

@@ -8,10 +8,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from conftest import PASSWORD
-from e2e.conftest import DESKTOP, PHONE, log_in, open_action, take_action
+from e2e.conftest import DESKTOP, PHONE, log_in, one_tap, open_action, take_action
 from yilian.accounts.models import User
 from yilian.accounts.roles import Role
 from yilian.core.tests.pdf import pdf_text
@@ -50,12 +50,6 @@ def mdt_team(lead_hospital, expert, make_user):
     team.members.add(expert, radiologist, pathologist)
     TeamService.objects.create(team=team, kind="consultation")
     return team, radiologist, pathologist
-
-
-def _one_tap(page: Page, request: BusinessRequest, action: str) -> None:
-    row = page.locator(f'[data-workbench-table] tr[data-request="{request.public_id}"]')
-    row.locator(f'form[data-one-tap="{action}"] button').click()
-    expect(page.locator(".alert-success")).to_be_visible()
 
 
 def _write_part(new_context, live_url, expert: User, request: BusinessRequest, body: str) -> None:
@@ -133,7 +127,7 @@ def test_an_mdt_consultation_from_application_to_the_signed_opinion(
     desk = new_context(DESKTOP).new_page()
     log_in(desk, manager.phone, PASSWORD)
     desk.goto("/workbench/?queue=to_review")
-    _one_tap(desk, request, "approve")
+    one_tap(desk, request, "approve")
     request.refresh_from_db()
     assert request.status == Status.DISPATCHED
     assert request.team == team

@@ -8,10 +8,10 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from conftest import PASSWORD
-from e2e.conftest import DESKTOP, PHONE, log_in, open_action, take_action
+from e2e.conftest import DESKTOP, PHONE, log_in, one_tap, open_action, take_action
 from yilian.orgs.models import Specialty, TeamService
 from yilian.orgs.tests.factories import DepartmentFactory, TeamFactory
 from yilian.workflow.models import BusinessRequest, Status
@@ -41,12 +41,6 @@ def host_team(lead_hospital, expert):
     return team
 
 
-def _one_tap(page: Page, request: BusinessRequest, action: str) -> None:
-    row = page.locator(f'[data-workbench-table] tr[data-request="{request.public_id}"]')
-    row.locator(f'form[data-one-tap="{action}"] button').click()
-    expect(page.locator(".alert-success")).to_be_visible()
-
-
 def test_a_study_visit_runs_every_step_and_the_applicant_hears_of_publication_live(
     new_context, live_url, staff_a, manager, expert, host_team
 ):
@@ -71,7 +65,7 @@ def test_a_study_visit_runs_every_step_and_the_applicant_hears_of_publication_li
     desk = new_context(DESKTOP).new_page()
     log_in(desk, manager.phone, PASSWORD)
     desk.goto("/workbench/?queue=to_review")
-    _one_tap(desk, request, "approve")
+    one_tap(desk, request, "approve")
     request.refresh_from_db()
     assert request.status == Status.DISPATCHED
     assert request.team == host_team
@@ -101,7 +95,7 @@ def test_a_study_visit_runs_every_step_and_the_applicant_hears_of_publication_li
 
     # 4. Publication reaches the applicant's open page without a reload.
     desk.goto("/workbench/?queue=to_publish")
-    _one_tap(desk, request, "publish")
+    one_tap(desk, request, "publish")
     expect(badge).to_have_text("1")
     expect(staff.locator("#request-live")).to_be_visible()
 
