@@ -60,7 +60,13 @@ class ConsultationForm(forms.Form):
     )
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial="routine")
     subtype = forms.ChoiceField(
-        label=_("Kind of consultation"), choices=Subtype.choices, initial=Subtype.GENERAL
+        label=_("Kind of consultation"),
+        choices=Subtype.choices,
+        initial=Subtype.GENERAL,
+        # app.js shows the MDT specialties only while MDT is chosen.
+        widget=forms.Select(
+            attrs={"data-reveals": "field-mdt_specialties", "data-reveals-when": Subtype.MDT}
+        ),
     )
     mdt_specialties = forms.MultipleChoiceField(
         label=_("Specialties to involve (MDT)"),

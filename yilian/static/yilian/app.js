@@ -84,7 +84,19 @@
     }
   });
 
+  // --- Fields that matter only for one choice: <select data-reveals="element-id"
+  // data-reveals-when="value"> shows that element only while the value is chosen.
+  function reveal(select) {
+    var target = document.getElementById(select.dataset.reveals);
+    if (target) { target.classList.toggle("d-none", select.value !== select.dataset.revealsWhen); }
+  }
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el instanceof HTMLSelectElement && el.dataset.reveals) { reveal(el); }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("select[data-reveals]").forEach(reveal);
     var path = document.body.dataset.userStream;
     if (path && "WebSocket" in window) { connectUserStream(path); }
     openRequestedAction();
