@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "yilian.workflow",
     "yilian.linkage",
     "yilian.medical",
+    "yilian.referrals",
     "yilian.realtime",
     "yilian.web",
     "django.contrib.auth",
