@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "yilian.workflow",
     "yilian.linkage",
     "yilian.medical",
+    "yilian.clinics",
     "yilian.realtime",
     "yilian.web",
     "django.contrib.auth",

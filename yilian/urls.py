@@ -11,6 +11,7 @@ urlpatterns = [
     path("notifications/", include("yilian.notify.urls")),
     path("linkage/", include("yilian.linkage.urls")),
     path("medical/", include("yilian.medical.urls")),
+    path("clinics/", include("yilian.clinics.urls")),
     path("files/", include("yilian.files.urls")),
     path("patients/", include("yilian.patients.urls")),
     path("audit/", include("yilian.audit.urls")),
