@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from uuid import UUID
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from yilian.accounts.models import User
 from yilian.accounts.roles import Role
+from yilian.orgs.models import Team
 from yilian.workflow.models import BusinessRequest, Status
 from yilian.workflow.rules import Who
 
+from .kinds import E_CLINIC
 from .models import (
     ClinicException,
     ClinicSchedule,
@@ -36,9 +38,14 @@ def live_bookings() -> QuerySet[ClinicVisit]:
 
 
 def free_slots(*, expert: User | None = None, now: datetime | None = None) -> QuerySet[ClinicSlot]:
-    """Slots still ahead that no live booking holds, soonest first."""
+    """Slots still ahead that no live booking holds, of experts in an active team serving
+    e-clinics (a booking is routed to that team), soonest first."""
     booked = live_bookings().filter(slot=OuterRef("pk"))
-    qs = ClinicSlot.objects.filter(start__gt=now or timezone.now(), expert__is_active=True)
+    serving = Team.objects.filter(is_active=True, services__kind=E_CLINIC)
+    experts = User.objects.filter(
+        Q(teams__in=serving) | Q(led_teams__in=serving), is_active=True
+    ).values("pk")
+    qs = ClinicSlot.objects.filter(start__gt=now or timezone.now(), expert__in=experts)
     if expert is not None:
         qs = qs.filter(expert=expert)
     return qs.filter(~Exists(booked)).select_related("expert").order_by("start", "pk")

@@ -1,7 +1,7 @@
 """Every write of the remote e-clinic and the remote ward round.
 
 E-clinic: ``save_schedule`` (an expert's weekly clinic, its slots generated at once),
-``generate_slots`` (the bookable slots of a schedule for the coming weeks),
+``generate_slots`` / ``generate_all_slots`` (the bookable slots for the coming weeks),
 ``add_exception`` (a date without clinic: its free slots removed; refused while a slot of
 that date is booked), ``save_visit`` (a booking: the request and its ``ClinicVisit``, the
 slot row locked so a slot never holds two live bookings).
@@ -159,10 +159,37 @@ def generate_slots(
     return len(new)
 
 
+def generate_all_slots(*, weeks: int = WEEKS_AHEAD, today: date | None = None) -> int:
+    """Extend every current schedule's slots to ``weeks`` ahead (run daily, e.g. by the
+    ``generate_clinic_slots`` command); the number created."""
+    today = today or timezone.localdate()
+    current = ClinicSchedule.objects.exclude(valid_to__lt=today).filter(expert__is_active=True)
+    return sum(generate_slots(s, weeks=weeks, today=today) for s in current)
+
+
+def _overlapping(expert: User, data: ScheduleData) -> ClinicSchedule | None:
+    """An existing schedule of the expert on the same weekday whose hours and days overlap."""
+    qs = ClinicSchedule.objects.filter(
+        expert=expert,
+        weekday=data.weekday,
+        start_time__lt=data.end_time,
+        end_time__gt=data.start_time,
+    ).exclude(valid_to__lt=data.valid_from)
+    if data.valid_to is not None:
+        qs = qs.filter(valid_from__lte=data.valid_to)
+    return qs.first()
+
+
 def save_schedule(*, expert: User, data: ScheduleData) -> ClinicSchedule:
     """An expert's weekly clinic, with its slots for the coming weeks."""
     _require_expert(expert)
     errors = schedule_errors(data)
+    if not errors:
+        clash = _overlapping(expert, data)
+        if clash is not None:
+            errors["start_time"] = gettext("This overlaps your clinic %(clinic)s.") % {
+                "clinic": clash
+            }
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

@@ -274,3 +274,39 @@ def test_applying_on_the_engines_page_books_the_slot(clinic, login):
     assert "胸闷两周" in page.content.decode()
     sign_consent(visit.request, clinic.applicant)
     assert transition(visit.request, "submit", actor=clinic.applicant).status == Status.PUBLISHED
+
+
+def test_overlapping_schedules_are_refused(expert):
+    day = tomorrow()
+    weekly(expert, day)
+    with pytest.raises(ValidationError) as caught:
+        weekly(expert, day, start_time=time(9, 30), end_time=time(11, 0))
+    assert "overlaps" in caught.value.message_dict["start_time"][0]
+    # The same hours on another weekday are fine.
+    weekly(expert, day + timedelta(days=1))
+
+
+def test_the_daily_command_extends_the_slots_week_by_week(expert):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    day = tomorrow()
+    schedule = weekly(expert, day)
+    assert ClinicSlot.objects.filter(schedule=schedule).count() == 12
+    with freeze_time(timezone.now() + timedelta(days=7)):
+        out = StringIO()
+        call_command("generate_clinic_slots", stdout=out)
+    assert out.getvalue().strip() == "3 slots created."
+    assert ClinicSlot.objects.filter(schedule=schedule).count() == 15
+
+
+def test_slots_of_experts_outside_an_e_clinic_team_are_not_offered(clinic, make_user):
+    from yilian.accounts.roles import Role
+
+    loner = make_user(Role.EXPERT, hospital=clinic.expert.hospital, name="赵专家")
+    day = tomorrow()
+    weekly(loner, day)
+    weekly(clinic.expert, day)
+    offered = {s.expert_id for s in free_slots()}
+    assert offered == {clinic.expert.pk}
