@@ -85,7 +85,10 @@ MODULES: tuple[Module, ...] = (
                 _("Follow-up plans with questionnaires the patient answers on the phone."),
             ),
         ),
-        pages=(Page(_("Patients"), "patients:list", frozenset({R.STAFF, R.HOSPITAL_ADMIN})),),
+        pages=(
+            Page(_("Patients"), "patients:list", frozenset({R.STAFF, R.HOSPITAL_ADMIN})),
+            Page(_("Today's e-clinic"), "clinics:queue", frozenset({R.EXPERT})),
+        ),
     ),
     Module(
         "teaching",

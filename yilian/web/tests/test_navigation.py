@@ -23,7 +23,7 @@ def test_staff_gets_the_four_business_modules_and_no_management_pages(staff_a):
 
 
 def test_expert_gets_business_modules_except_quality_supervision(expert):
-    assert _menu(expert) == {"medical": [], "teaching": [], "linkage": []}
+    assert _menu(expert) == {"medical": ["clinics:queue"], "teaching": [], "linkage": []}
 
 
 def test_hospital_admin_gets_registrations_member_hospitals_and_the_overview(hospital_admin_a):
@@ -85,7 +85,10 @@ def test_anonymous_visitor_gets_no_module():
 def test_a_user_with_two_roles_gets_the_union_once(make_user, hospital_a):
     user = make_user(Role.STAFF, Role.EXPERT, hospital=hospital_a)
 
-    assert _menu(user) == {**{key: [] for key in BUSINESS}, "medical": ["patients:list"]}
+    assert _menu(user) == {
+        **{key: [] for key in BUSINESS},
+        "medical": ["patients:list", "clinics:queue"],
+    }
 
 
 def test_modules_hold_four_business_modules_with_18_businesses():
