@@ -5,6 +5,7 @@ call one selector or service, render."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -13,9 +14,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from yilian.audit.models import AuditAction
+from yilian.audit.services import record
 from yilian.core.pagination import paginate
 from yilian.workflow.forms import attach_errors
 
@@ -30,9 +34,26 @@ def _expert_only(request: HttpRequest) -> None:
 
 @login_required
 def day_queue(request: HttpRequest) -> HttpResponse:
+    """The expert's booked patients of one day (``?day=YYYY-MM-DD``; today by default)."""
     _expert_only(request)
-    visits = selectors.day_queue(request.user)  # type: ignore[arg-type]
-    return render(request, "clinics/queue.html", {"visits": visits})
+    today = timezone.localdate()
+    try:
+        day = date.fromisoformat(request.GET.get("day", "")) if request.GET.get("day") else today
+    except ValueError:
+        day = today
+    visits = selectors.day_queue(request.user, day)  # type: ignore[arg-type]
+    record(request, action=AuditAction.LIST)
+    return render(
+        request,
+        "clinics/queue.html",
+        {
+            "visits": visits,
+            "day": day,
+            "is_today": day == today,
+            "previous_day": day - timedelta(days=1),
+            "next_day": day + timedelta(days=1),
+        },
+    )
 
 
 @login_required

@@ -310,3 +310,22 @@ def test_slots_of_experts_outside_an_e_clinic_team_are_not_offered(clinic, make_
     weekly(clinic.expert, day)
     offered = {s.expert_id for s in free_slots()}
     assert offered == {clinic.expert.pk}
+
+
+def test_the_expert_looks_ahead_to_another_day_and_the_look_is_audited(
+    clinic, login, patients_a
+):
+    from yilian.audit.models import AuditEntry
+
+    day = tomorrow()
+    weekly(clinic.expert, day)
+    booked = clinic.submitted(slots_on(clinic.expert, day)[0], patients_a[0])
+    client = login(clinic.expert)
+
+    ahead = client.get(f"/clinics/e-clinic/today/?day={day.isoformat()}").content.decode()
+    today_page = client.get("/clinics/e-clinic/today/?day=not-a-date").content.decode()
+
+    assert str(booked.public_id) in ahead
+    assert str(booked.public_id) not in today_page  # a bad day falls back to today
+    assert 'id="day-nav"' in ahead
+    assert AuditEntry.objects.filter(actor=clinic.expert, action="list").count() == 2
