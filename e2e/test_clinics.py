@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from conftest import PASSWORD
 from e2e.conftest import DESKTOP, PHONE, log_in, one_tap, open_action, take_action
+from yilian.clinics.models import WardRoundPatient
 from yilian.files.tests.samples import pdf_bytes
 from yilian.orgs.models import Specialty, TeamService
 from yilian.orgs.tests.factories import TeamFactory
@@ -164,4 +165,6 @@ def test_a_ward_round_of_three_patients_gets_a_comment_and_an_action_for_each(
     detail = staff.locator("#kind-detail")
     for index in range(3):
         expect(detail).to_contain_text(f"第{index + 1}床：呋塞米减量")
-    expect(detail.get_by_text("已按意见调整用药。")).to_have_count(3)
+    rows = WardRoundPatient.objects.filter(round__request=request).order_by("position")
+    assert [r.action_taken for r in rows] == ["已按意见调整用药。"] * 3
+    assert all(r.comment and r.commented_by == expert for r in rows)
