@@ -312,9 +312,7 @@ def test_slots_of_experts_outside_an_e_clinic_team_are_not_offered(clinic, make_
     assert offered == {clinic.expert.pk}
 
 
-def test_the_expert_looks_ahead_to_another_day_and_the_look_is_audited(
-    clinic, login, patients_a
-):
+def test_the_expert_looks_ahead_to_another_day_and_the_look_is_audited(clinic, login, patients_a):
     from yilian.audit.models import AuditEntry
 
     day = tomorrow()
