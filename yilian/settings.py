@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "yilian.linkage",
     "yilian.medical",
     "yilian.referrals",
+    "yilian.followups",
     "yilian.realtime",
     "yilian.web",
     "django.contrib.auth",

@@ -12,6 +12,7 @@ urlpatterns = [
     path("linkage/", include("yilian.linkage.urls")),
     path("medical/", include("yilian.medical.urls")),
     path("referrals/", include("yilian.referrals.urls")),
+    path("follow-up/", include("yilian.followups.urls")),
     path("files/", include("yilian.files.urls")),
     path("patients/", include("yilian.patients.urls")),
     path("audit/", include("yilian.audit.urls")),

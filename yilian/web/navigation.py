@@ -85,7 +85,15 @@ MODULES: tuple[Module, ...] = (
                 _("Follow-up plans with questionnaires the patient answers on the phone."),
             ),
         ),
-        pages=(Page(_("Patients"), "patients:list", frozenset({R.STAFF, R.HOSPITAL_ADMIN})),),
+        pages=(
+            Page(_("Patients"), "patients:list", frozenset({R.STAFF, R.HOSPITAL_ADMIN})),
+            Page(_("Follow-up visits"), "followups:due", frozenset({R.STAFF, R.HOSPITAL_ADMIN})),
+            Page(
+                _("Follow-up templates"),
+                "followups:templates",
+                frozenset({R.HOSPITAL_ADMIN, R.MANAGER}),
+            ),
+        ),
     ),
     Module(
         "teaching",
