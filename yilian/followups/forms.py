@@ -40,7 +40,7 @@ class _PlanFields(forms.Form):
     )
     start_date = forms.DateField(
         label=_("Start date"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Usually the day of discharge or of the last visit."),
     )
 

@@ -59,6 +59,8 @@ SOURCE_STATUSES = {
     "referral": frozenset({Status.COMPLETED, Status.FEEDBACK_GIVEN, Status.CLOSED}),
 }
 YES, NO = "yes", "no"
+# A plan whose request is in one of these is over: its open visits are no longer checked.
+PLAN_OVER = frozenset({Status.CANCELLED, Status.COMPLETED, Status.FEEDBACK_GIVEN, Status.CLOSED})
 
 
 # --- templates ------------------------------------------------------------------------
@@ -559,7 +561,8 @@ def _tell_doctor(visit_pk: int, why: str) -> None:
 def check_visit(visit_pk: int, *, now: datetime | None = None) -> str:
     """At the end of the visit's window: an unanswered visit becomes missed and the
     responsible doctor hears of it. Does nothing for a visit answered (or already
-    missed) or whose window has not ended — so running twice tells nobody twice."""
+    missed), whose window has not ended, or whose plan is over (completed or cancelled)
+    — so running twice tells nobody twice."""
     now = now or timezone.now()
     with transaction.atomic():
         visit = FollowUpVisit.objects.select_for_update().filter(pk=visit_pk).first()
@@ -569,8 +572,8 @@ def check_visit(visit_pk: int, *, now: datetime | None = None) -> str:
             return f"skipped: {visit.status}"
         if now < visit.window_ends_at:
             return "skipped: not yet"
-        if visit.plan.request.status == Status.CANCELLED:
-            return "skipped: plan cancelled"
+        if visit.plan.request.status in PLAN_OVER:
+            return "skipped: plan over"
         visit.status = VisitStatus.MISSED
         visit.missed_at = now
         visit.save(update_fields=["status", "missed_at", "updated_at"])

@@ -256,3 +256,12 @@ def test_request_page_links_to_the_plan(plan, staff_a, login):
     assert page.status_code == 200
     assert _plan_url(plan) in page.content.decode()
     assert BusinessRequest.objects.filter(kind="follow_up").count() == 1
+
+
+def test_the_start_date_is_prefilled_in_the_date_inputs_format(
+    down_referral, receiver, template, login
+):
+    client = login(receiver)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    page = client.get(reverse("followups:start_from", args=[down_referral.public_id]))
+    assert f'value="{timezone.localdate().isoformat()}"' in page.content.decode()

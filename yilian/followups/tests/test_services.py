@@ -8,7 +8,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from yilian.notify.models import Notification
+from yilian.orgs.tests.factories import TeamFactory
 from yilian.workflow.models import BusinessRequest, RequestEvent, Status
+from yilian.workflow.services import create_request, transition
 
 from .. import services
 from ..models import FollowUpPlan, FollowUpTemplate, FollowUpVisit, VisitStatus
@@ -334,3 +336,42 @@ def test_checks_are_deferred_to_each_visits_window(
     queued = DBTaskResult.objects.filter(task_path="yilian.followups.tasks.check_visit")
     assert sorted(r.run_after for r in queued) == [v.window_ends_at for v in plan.visits.all()]
     assert RequestEvent.objects.filter(request=plan.request, action="submit").count() == 1
+
+
+def test_check_skips_a_plan_that_is_over(plan, staff_a, django_capture_on_commit_callbacks):
+    request = transition(plan.request, "complete", actor=staff_a, body="随访结束，恢复良好。")
+    # Feedback and QC are steps the kind leaves out: completing closes the loop.
+    assert request.status == Status.CLOSED
+    visit = plan.visits.get(number=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        result = services.check_visit(visit.pk, now=visit.window_ends_at + timedelta(days=1))
+    assert result == "skipped: plan over"
+    visit.refresh_from_db()
+    assert visit.status == VisitStatus.DUE
+    assert not Notification.objects.filter(verb="followups.missed").exists()
+
+
+def test_plan_from_a_closed_consultation(staff_a, patient_a, template, expert, lead_hospital):
+    team = TeamFactory(hospital=lead_hospital, name="会诊组", lead=expert)
+    consultation = create_request(kind="consultation", applicant=staff_a, title="会诊")
+    BusinessRequest.objects.filter(pk=consultation.pk).update(
+        patient=patient_a, team=team, status=Status.COMPLETED
+    )
+    consultation.refresh_from_db()
+    assert not services.may_start_from(staff_a, consultation)  # not closed yet
+    BusinessRequest.objects.filter(pk=consultation.pk).update(status=Status.CLOSED)
+    consultation.refresh_from_db()
+    assert services.may_start_from(staff_a, consultation)
+    plan = services.start_plan_from_request(
+        doctor=staff_a, source=consultation, template=template, start_date=timezone.localdate()
+    )
+    assert plan.other_hospital == lead_hospital
+    assert plan.patient == patient_a
+
+
+def test_no_plan_from_an_up_referral(down_referral, receiver):
+    from yilian.referrals.models import Referral
+
+    Referral.objects.filter(request=down_referral).update(direction="up")
+    down_referral.refresh_from_db()
+    assert not services.may_start_from(receiver, down_referral)
