@@ -21,7 +21,7 @@ from yilian.audit.models import AuditAction, Outcome
 from yilian.audit.services import record
 from yilian.core.pagination import paginate
 from yilian.workflow.forms import attach_errors
-from yilian.workflow.selectors import get_request_for_user
+from yilian.workflow.selectors import can_see, get_request_for_user
 
 from . import selectors, services
 from .forms import (
@@ -138,6 +138,8 @@ def plan(request: HttpRequest, public_id: str) -> HttpResponse:
             "plan": found,
             "rows": selectors.visits_with_questions(found),
             "may_manage": services.may_manage(request.user, found),
+            # The other side of a referral or consultation sees the plan, not the request.
+            "sees_request": can_see(request.user, found.request),
             "link": link,
         },
     )

@@ -27,6 +27,7 @@ def test_doctor_sees_the_plan_and_makes_a_link_shown_once(plan, staff_a, login):
     page = client.get(_plan_url(plan))
     assert page.status_code == 200
     assert plan.reference in page.content.decode()
+    assert "data-request-link" in page.content.decode()
     visit = plan.visits.get(number=1)
     made = client.post(reverse("followups:visit_link", args=[visit.public_id]))
     assert made.status_code == 302
@@ -65,8 +66,8 @@ def test_both_sides_of_a_referral_see_the_results(
     assert page.status_code == 200
     body = page.content.decode()
     assert "头晕" in body and "停药" in body
-    # The other side reads, it does not hand out links.
-    assert "data-make-link" not in body
+    # The other side reads, it does not hand out links nor open the plan's request.
+    assert "data-make-link" not in body and "data-request-link" not in body
 
 
 def test_referral_page_offers_a_plan_to_the_receiving_doctor(down_referral, receiver, login):
@@ -265,3 +266,19 @@ def test_the_start_date_is_prefilled_in_the_date_inputs_format(
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
     page = client.get(reverse("followups:start_from", args=[down_referral.public_id]))
     assert f'value="{timezone.localdate().isoformat()}"' in page.content.decode()
+
+
+def test_the_due_list_has_a_query_budget(
+    staff_a, patient_a, template, follow_up_team, login, django_assert_max_num_queries
+):
+    for _ in range(5):
+        services.start_plan(
+            doctor=staff_a,
+            patient=patient_a,
+            template=template,
+            start_date=timezone.localdate() - timedelta(days=5),
+        )
+    client = login(staff_a)
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("followups:due"))
+    assert page.content.decode().count("data-visit=") == 5
