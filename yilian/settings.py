@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "yilian.medical",
     "yilian.referrals",
     "yilian.clinics",
+    "yilian.followups",
     "yilian.realtime",
     "yilian.web",
     "django.contrib.auth",

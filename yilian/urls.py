@@ -13,6 +13,7 @@ urlpatterns = [
     path("medical/", include("yilian.medical.urls")),
     path("referrals/", include("yilian.referrals.urls")),
     path("clinics/", include("yilian.clinics.urls")),
+    path("follow-up/", include("yilian.followups.urls")),
     path("files/", include("yilian.files.urls")),
     path("patients/", include("yilian.patients.urls")),
     path("audit/", include("yilian.audit.urls")),

@@ -19,6 +19,8 @@ OPEN_TO_INACTIVE = frozenset(
         "healthz",
         # A patient's one-time signing link: the token is the authorisation, no account.
         "patients:consent_sign",
+        # A patient's one-time link to answer a follow-up questionnaire.
+        "followups:answer",
     }
 )
 

@@ -19,7 +19,10 @@ def _menu(user) -> dict[str, list[str]]:
 
 
 def test_staff_gets_the_four_business_modules_and_no_management_pages(staff_a):
-    assert _menu(staff_a) == {**{key: [] for key in BUSINESS}, "medical": ["patients:list"]}
+    assert _menu(staff_a) == {
+        **{key: [] for key in BUSINESS},
+        "medical": ["patients:list", "followups:due"],
+    }
 
 
 def test_expert_gets_business_modules_except_quality_supervision(expert):
@@ -29,7 +32,7 @@ def test_expert_gets_business_modules_except_quality_supervision(expert):
 def test_hospital_admin_gets_registrations_member_hospitals_and_the_overview(hospital_admin_a):
     assert _menu(hospital_admin_a) == {
         **{key: [] for key in BUSINESS},
-        "medical": ["patients:list"],
+        "medical": ["patients:list", "followups:due", "followups:templates"],
         "platform": ["accounts:registrations", "web:hospitals"],
         "analytics": ["web:overview"],
     }
@@ -47,6 +50,7 @@ def test_platform_admin_gets_every_module_and_page(platform_admin):
 def test_manager_gets_every_module_but_not_registrations(manager):
     assert _menu(manager) == {
         **{key: [] for key in BUSINESS},
+        "medical": ["followups:templates"],
         "linkage": ["linkage:quotas"],
         "platform": ["web:hospitals"],
         "analytics": ["web:overview"],
@@ -87,7 +91,7 @@ def test_a_user_with_two_roles_gets_the_union_once(make_user, hospital_a):
 
     assert _menu(user) == {
         **{key: [] for key in BUSINESS},
-        "medical": ["patients:list", "clinics:queue"],
+        "medical": ["patients:list", "clinics:queue", "followups:due"],
     }
 
 

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FollowupsConfig(AppConfig):
+    name = "yilian.followups"
+    label = "followups"
+    verbose_name = _("Patient follow-up")
+
+    def ready(self) -> None:
+        from yilian.workflow.registry import register
+
+        from .kinds import KINDS
+
+        for kind in KINDS:
+            register(kind)
