@@ -46,6 +46,7 @@ def due(request: HttpRequest) -> HttpResponse:
     if which not in LISTS:
         which = "due"
     page = paginate(request, selectors.doctor_visits(request.user, which))
+    record(request, action=AuditAction.LIST)  # the list names patients
     counts = {k: selectors.doctor_visits(request.user, k).count() for k in LISTS}
     tabs = [(key, label, counts[key]) for key, label in LISTS.items()]
     return render(request, "followups/due.html", {"page": page, "which": which, "tabs": tabs})
@@ -188,6 +189,7 @@ def start_from(request: HttpRequest, public_id: str) -> HttpResponse:
             except ValidationError as exc:
                 attach_errors(form, exc)
             else:
+                record(request, action=AuditAction.CREATE, target=made, patient=made.patient)
                 messages.success(
                     request, gettext("Follow-up %(ref)s started.") % {"ref": made.reference}
                 )

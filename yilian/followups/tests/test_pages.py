@@ -88,6 +88,12 @@ def test_start_from_a_referral_page(down_referral, receiver, template, login):
     )
     plan = FollowUpPlan.objects.get()
     assert done.status_code == 302 and done["Location"] == _plan_url(plan)
+    from yilian.audit.models import AuditEntry
+
+    assert (
+        AuditEntry.objects.filter(actor=receiver, action="create", patient=plan.patient).count()
+        == 1
+    )
 
 
 def test_start_from_is_404_for_outsiders(down_referral, staff_a, template, login):
@@ -250,6 +256,9 @@ def test_due_and_overdue_lists(plan, staff_a, staff_b, login):
     client.logout()
     other = login(staff_b).get(reverse("followups:due")).content.decode()
     assert first not in other and second not in other and 'id="no-visits"' in other
+    from yilian.audit.models import AuditEntry
+
+    assert AuditEntry.objects.filter(actor=staff_a, action="list").count() == 2
 
 
 def test_request_page_links_to_the_plan(plan, staff_a, login):
