@@ -11,9 +11,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yilian.accounts.models import User
-from yilian.medical.forms import PatientChoiceField
+from yilian.patients.forms import PatientChoiceField
 from yilian.patients.models import Patient
 from yilian.patients.selectors import patients_to_choose
 from yilian.workflow.models import BusinessRequest, Urgency
@@ -99,7 +100,9 @@ class WardRoundRowForm(forms.Form):
         label=_("Summary"), max_length=services.MAX_TEXT, widget=forms.Textarea(attrs={"rows": 2})
     )
     question = forms.CharField(
-        label=_("Question"), max_length=services.MAX_TEXT, widget=forms.Textarea(attrs={"rows": 2})
+        label=pgettext_lazy("ward round: what the hospital asks about a patient", "Question"),
+        max_length=services.MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     consent_on_file = forms.BooleanField(
         label=_("The patient's signed consent is on file at our hospital"),

@@ -11,18 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yilian.accounts.models import User
+from yilian.patients.forms import PatientChoiceField
 from yilian.patients.models import Patient
 from yilian.patients.selectors import patients_to_choose
 from yilian.workflow.models import BusinessRequest
 
 from . import services
 from .models import FollowUpTemplate, QuestionType
-
-
-class PatientChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Patient) -> str:  # type: ignore[override]
-        masked = obj.masked_national_id
-        return f"{obj.name} · {masked}" if masked else obj.name
 
 
 class TemplateChoiceField(forms.ModelChoiceField):

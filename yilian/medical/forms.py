@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from yilian.accounts.models import User
 from yilian.files.validators import DOCUMENTS, check_upload
 from yilian.orgs.models import Specialty
+from yilian.patients.forms import PatientChoiceField
 from yilian.patients.models import Patient
 from yilian.patients.selectors import patients_to_choose
 from yilian.workflow.models import BusinessRequest, Urgency
@@ -43,12 +44,6 @@ class CaseFilesField(forms.FileField):
                 check_upload(upload, DOCUMENTS)
                 cleaned.append(upload)
         return cleaned
-
-
-class PatientChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Patient) -> str:  # type: ignore[override]
-        masked = obj.masked_national_id
-        return f"{obj.name} · {masked}" if masked else obj.name
 
 
 class ConsultationForm(forms.Form):

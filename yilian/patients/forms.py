@@ -7,7 +7,29 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Consent, Sex
+from .models import Consent, Patient, Sex
+
+
+class PatientChoiceField(forms.ModelChoiceField):
+    """Choose one of the hospital's patients: name and masked national ID. A form that has
+    one lists patients, so the page that shows it records an audit entry (see
+    ``lists_patients``)."""
+
+    def label_from_instance(self, obj: Patient) -> str:  # type: ignore[override]
+        masked = obj.masked_national_id
+        return f"{obj.name} · {masked}" if masked else obj.name
+
+
+def lists_patients(form: forms.BaseForm) -> bool:
+    """Whether ``form`` (or a formset it carries as ``rows``) offers patients to choose."""
+    candidates = [form]
+    rows = getattr(form, "rows", None)
+    if rows is not None:
+        candidates.append(rows.empty_form)
+    return any(
+        isinstance(field, PatientChoiceField) for f in candidates for field in f.fields.values()
+    )
+
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -13,18 +13,13 @@ from django.utils.translation import gettext_lazy as _
 
 from yilian.accounts.models import User
 from yilian.orgs.models import Department, Hospital
+from yilian.patients.forms import PatientChoiceField
 from yilian.patients.models import Patient
 from yilian.patients.selectors import patients_to_choose
 from yilian.workflow.models import BusinessRequest, Urgency
 
 from . import selectors, services
 from .models import Direction, Referral
-
-
-class PatientChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Patient) -> str:  # type: ignore[override]
-        masked = obj.masked_national_id
-        return f"{obj.name} · {masked}" if masked else obj.name
 
 
 class HospitalChoiceField(forms.ModelChoiceField):

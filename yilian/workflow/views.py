@@ -21,8 +21,10 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yilian.audit import services as audit
+from yilian.audit.models import AuditAction
 from yilian.core.pagination import paginate
 from yilian.core.pdf import pdf_response
+from yilian.patients.forms import lists_patients
 
 from . import rules, selectors
 from .forms import (
@@ -351,9 +353,7 @@ def apply_kind(request: HttpRequest, kind: str, variant: str | None = None) -> H
         saved = _save_application(request, form)
         if saved is not None:
             return redirect("workflow:detail", saved.public_id)
-    status = 422 if request.method == "POST" else 200
-    context = {"kind": business, "variant": chosen, "form": form, "instance": None}
-    return render(request, "workflow/apply_form.html", context, status=status)
+    return _application_page(request, business, chosen, form, instance=None)
 
 
 @login_required
@@ -377,8 +377,23 @@ def edit(request: HttpRequest, public_id: str) -> HttpResponse:
         saved = _save_application(request, form)
         if saved is not None:
             return redirect("workflow:detail", saved.public_id)
+    return _application_page(request, kind, None, form, instance=business_request)
+
+
+def _application_page(
+    request: HttpRequest,
+    kind: Kind,
+    variant: Variant | None,
+    form: Any,
+    *,
+    instance: BusinessRequest | None,
+) -> HttpResponse:
+    """The application form (again, with its errors, after a refused POST). A form that
+    offers the hospital's patients to choose from lists patient data: audited."""
+    if lists_patients(form):
+        audit.record(request, action=AuditAction.LIST)
     status = 422 if request.method == "POST" else 200
-    context = {"kind": kind, "variant": None, "form": form, "instance": business_request}
+    context = {"kind": kind, "variant": variant, "form": form, "instance": instance}
     return render(request, "workflow/apply_form.html", context, status=status)
 
 

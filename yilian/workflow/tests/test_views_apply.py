@@ -292,3 +292,18 @@ def test_only_the_applicant_edits_and_only_while_draft_or_returned(
     submitted.refresh_from_db()
     assert draft.title == "原标题"
     assert submitted.title != "改掉"
+
+
+def test_a_form_offering_patients_is_an_audited_list(client, staff_a, hospital_a):
+    from yilian.audit.models import AuditEntry
+    from yilian.patients.models import Patient
+
+    Patient.objects.create(hospital=hospital_a, name="王某某", created_by=staff_a)
+    client.force_login(staff_a)
+
+    with_patients = client.get(reverse("workflow:apply_kind", args=["consultation"]))
+    without = client.get(reverse("workflow:apply_kind", args=["study_visit"]))
+
+    assert with_patients.status_code == without.status_code == 200
+    assert "王某某" in with_patients.content.decode()
+    assert list(AuditEntry.objects.values_list("actor", "action")) == [(staff_a.pk, "list")]
