@@ -33,7 +33,7 @@ from yilian.patients.models import Patient
 from yilian.patients.selectors import patients_to_choose
 from yilian.workflow.models import BusinessRequest, Status, Urgency
 from yilian.workflow.rules import Who
-from yilian.workflow.services import create_request, update_request
+from yilian.workflow.services import save_application
 
 from .kinds import E_CLINIC, WARD_ROUND
 from .models import (
@@ -332,29 +332,21 @@ def save_visit(
                 code="slot_taken",
             )
         title = visit_title(slot)
+        request = save_application(
+            kind=E_CLINIC,
+            applicant=applicant,
+            title=title,
+            instance=instance,
+            urgency=data.urgency,
+            desired_start=slot.start,
+            desired_end=slot.end,
+            patient=data.patient,
+        )
         if instance is None:
-            request = create_request(
-                kind=E_CLINIC,
-                applicant=applicant,
-                title=title,
-                urgency=data.urgency,
-                desired_start=slot.start,
-                desired_end=slot.end,
-            )
             visit = ClinicVisit(request=request, slot=slot)
         else:
-            request = update_request(
-                instance,
-                actor=applicant,
-                title=title,
-                urgency=data.urgency,
-                desired_start=slot.start,
-                desired_end=slot.end,
-            )
             visit = ClinicVisit.objects.get(request=request)
             visit.slot = slot
-        BusinessRequest.objects.filter(pk=request.pk).update(patient=data.patient)
-        request.patient = data.patient
         visit.complaint = data.complaint.strip()
         visit.save()
     return request
@@ -457,26 +449,20 @@ def save_ward_round(
     day = timezone.localdate(instance.created_at) if instance is not None else None
     title = ward_round_title(data, day)
     with transaction.atomic():
-        if instance is None:
-            request = create_request(
-                kind=WARD_ROUND,
-                applicant=applicant,
-                title=title,
-                urgency=data.urgency,
-                desired_start=data.desired_start,
-                desired_end=data.desired_end,
-            )
-            round_ = WardRound(request=request)
-        else:
-            request = update_request(
-                instance,
-                actor=applicant,
-                title=title,
-                urgency=data.urgency,
-                desired_start=data.desired_start,
-                desired_end=data.desired_end,
-            )
-            round_ = WardRound.objects.get(request=request)
+        request = save_application(
+            kind=WARD_ROUND,
+            applicant=applicant,
+            title=title,
+            instance=instance,
+            urgency=data.urgency,
+            desired_start=data.desired_start,
+            desired_end=data.desired_end,
+        )
+        round_ = (
+            WardRound(request=request)
+            if instance is None
+            else WardRound.objects.get(request=request)
+        )
         round_.ward = data.ward.strip()
         round_.save()
         round_.rows.all().delete()

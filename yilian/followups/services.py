@@ -322,10 +322,11 @@ def start_plan(
     assert patient is not None and template is not None and start_date is not None
     with transaction.atomic():
         request = create_request(
-            kind=FOLLOW_UP, applicant=doctor, title=plan_title(template.name, start_date)
+            kind=FOLLOW_UP,
+            applicant=doctor,
+            title=plan_title(template.name, start_date),
+            patient=patient,
         )
-        BusinessRequest.objects.filter(pk=request.pk).update(patient=patient)
-        request.patient = patient
         plan = FollowUpPlan.objects.create(
             request=request,
             patient=patient,

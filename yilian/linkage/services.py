@@ -30,7 +30,7 @@ from yilian.files.validators import DOCUMENTS, SCANS, check_upload
 from yilian.orgs.models import Department, Hospital
 from yilian.workflow.models import BusinessRequest
 from yilian.workflow.registry import get_kind
-from yilian.workflow.services import create_request, update_request
+from yilian.workflow.services import save_application
 
 from .kinds import ADVANCED_STUDY, SPECIAL_BUSINESS, VISIT_KINDS, month_label
 from .models import (
@@ -61,37 +61,6 @@ QUALIFICATION = "qualification"
 
 def _local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
-
-
-def _write_request(
-    *,
-    kind: str,
-    applicant: User,
-    title: str,
-    instance: BusinessRequest | None,
-    desired_start: datetime | None = None,
-    desired_end: datetime | None = None,
-) -> BusinessRequest:
-    """The application's request: created, or — for the applicant's draft or returned
-    request of this kind — updated, both through the engine (which locks and checks)."""
-    if instance is None:
-        return create_request(
-            kind=kind,
-            applicant=applicant,
-            title=title,
-            desired_start=desired_start,
-            desired_end=desired_end,
-        )
-    if instance.kind != kind:
-        raise PermissionDenied(gettext("Only the applicant may change this application."))
-    return update_request(
-        instance,
-        actor=applicant,
-        title=title,
-        urgency=instance.urgency,
-        desired_start=desired_start,
-        desired_end=desired_end,
-    )
 
 
 def _store(
@@ -203,8 +172,13 @@ def save_visit(
         "desired_end": _local_midnight(data.date_to + timedelta(days=1)),
     }
     with transaction.atomic():
-        request = _write_request(
-            kind=kind, applicant=applicant, title=title, instance=instance, **window
+        request = save_application(
+            kind=kind,
+            applicant=applicant,
+            title=title,
+            instance=instance,
+            desired_start=window["desired_start"],
+            desired_end=window["desired_end"],
         )
         visit = Visit(request=request) if instance is None else Visit.objects.get(request=request)
         visit.host = data.host
@@ -325,8 +299,13 @@ def save_advanced_study(
     for name in ("school", "major", "current_position", "clinical_experience"):
         fields[name] = fields[name].strip()
     with transaction.atomic():
-        request = _write_request(
-            kind=ADVANCED_STUDY, applicant=applicant, title=title, instance=instance, **window
+        request = save_application(
+            kind=ADVANCED_STUDY,
+            applicant=applicant,
+            title=title,
+            instance=instance,
+            desired_start=window["desired_start"],
+            desired_end=window["desired_end"],
         )
         if instance is None:
             AdvancedStudy.objects.create(request=request, **fields)
@@ -630,7 +609,7 @@ def save_special_application(
     }
     definition = [f.definition() for f in fields]
     with transaction.atomic():
-        request = _write_request(
+        request = save_application(
             kind=SPECIAL_BUSINESS, applicant=applicant, title=title, instance=instance
         )
         application = (

@@ -29,7 +29,7 @@ from yilian.orgs.models import Specialty
 from yilian.patients.models import Patient
 from yilian.patients.selectors import patients_to_choose
 from yilian.workflow.models import BusinessRequest, Opinion, Status, Urgency
-from yilian.workflow.services import create_request, update_request
+from yilian.workflow.services import save_application
 
 from .kinds import CONSULTATION
 from .models import Consultation, Mode, Subtype
@@ -128,21 +128,16 @@ def save_consultation(
     day = timezone.localdate(instance.created_at) if instance is not None else None
     title = consultation_title(data, day)
     with transaction.atomic():
-        if instance is None:
-            request = create_request(
-                kind=CONSULTATION, applicant=applicant, title=title, urgency=data.urgency
-            )
-        else:
-            request = update_request(
-                instance,
-                actor=applicant,
-                title=title,
-                urgency=data.urgency,
-                desired_start=instance.desired_start,
-                desired_end=instance.desired_end,
-            )
-        BusinessRequest.objects.filter(pk=request.pk).update(patient=data.patient)
-        request.patient = data.patient
+        request = save_application(
+            kind=CONSULTATION,
+            applicant=applicant,
+            title=title,
+            instance=instance,
+            urgency=data.urgency,
+            desired_start=instance.desired_start if instance else None,
+            desired_end=instance.desired_end if instance else None,
+            patient=data.patient,
+        )
         consultation = (
             Consultation(request=request)
             if instance is None

@@ -24,7 +24,7 @@ from yilian.orgs.models import Department, Hospital
 from yilian.patients.models import Patient
 from yilian.patients.selectors import patients_to_choose
 from yilian.workflow.models import BusinessRequest, Status, Urgency
-from yilian.workflow.services import create_request, update_request
+from yilian.workflow.services import save_application
 
 from .kinds import REFERRAL
 from .models import Direction, Referral
@@ -169,21 +169,16 @@ def save_referral(
                 },
                 code="open_referral",
             )
-        if instance is None:
-            request = create_request(
-                kind=REFERRAL, applicant=applicant, title=title, urgency=data.urgency
-            )
-        else:
-            request = update_request(
-                instance,
-                actor=applicant,
-                title=title,
-                urgency=data.urgency,
-                desired_start=instance.desired_start,
-                desired_end=instance.desired_end,
-            )
-        BusinessRequest.objects.filter(pk=request.pk).update(patient=patient)
-        request.patient = patient
+        request = save_application(
+            kind=REFERRAL,
+            applicant=applicant,
+            title=title,
+            instance=instance,
+            urgency=data.urgency,
+            desired_start=instance.desired_start if instance else None,
+            desired_end=instance.desired_end if instance else None,
+            patient=patient,
+        )
         referral = (
             Referral(request=request) if instance is None else Referral.objects.get(request=request)
         )

@@ -29,6 +29,7 @@ from yilian.accounts.roles import Role
 from yilian.notify.services import notify
 from yilian.orgs.models import Hospital, Room, Team
 from yilian.orgs.selectors import disabled_kinds
+from yilian.patients.models import Patient
 from yilian.realtime.services import push_to_user
 
 from . import reminders, rules
@@ -81,8 +82,10 @@ def create_request(
     urgency: str = Urgency.ROUTINE,
     desired_start: datetime | None = None,
     desired_end: datetime | None = None,
+    patient: Patient | None = None,
 ) -> BusinessRequest:
-    """A draft request of ``kind`` by ``applicant`` for their hospital."""
+    """A draft request of ``kind`` by ``applicant`` for their hospital (about ``patient``
+    when the business concerns one; the caller has checked it may name that patient)."""
     code = kind.code if isinstance(kind, Kind) else kind
     try:
         business = get_kind(code)
@@ -114,6 +117,7 @@ def create_request(
             urgency=urgency,
             desired_start=desired_start,
             desired_end=desired_end,
+            patient=patient,
         )
         RequestEvent.objects.create(
             request=request, actor=applicant, action=A.CREATE, from_status="", to_status=S.DRAFT
@@ -143,6 +147,10 @@ def _clean_application(
     return title
 
 
+# "Leave this field as it is" (``update_request``'s patient).
+KEEP = object()
+
+
 EDITABLE_STATUSES = frozenset({S.DRAFT, S.RETURNED})
 
 
@@ -154,10 +162,12 @@ def update_request(
     urgency: str = Urgency.ROUTINE,
     desired_start: datetime | None = None,
     desired_end: datetime | None = None,
+    patient: Patient | object | None = KEEP,
 ) -> BusinessRequest:
     """Change what the applicant filled in while the request is a draft or returned to
     them (not a step of the loop: no event). Business forms call it for the shared fields
-    before writing their detail, in the same transaction."""
+    before writing their detail, in the same transaction. ``patient`` is left as it is
+    unless given."""
     title = _clean_application(title, urgency, desired_start, desired_end)
     with transaction.atomic():
         try:
@@ -178,6 +188,8 @@ def update_request(
         locked.urgency = urgency
         locked.desired_start = desired_start
         locked.desired_end = desired_end
+        if patient is not KEEP:
+            locked.patient = patient  # type: ignore[assignment]
         version = locked.version
         locked.version = F("version") + 1
         locked.save(
@@ -186,6 +198,7 @@ def update_request(
                 "urgency",
                 "desired_start",
                 "desired_end",
+                "patient",
                 "version",
                 "updated_at",
             ]
@@ -193,6 +206,48 @@ def update_request(
         locked.version = version + 1
         transaction.on_commit(partial(reminders.schedule, locked.pk), robust=True)
     return locked
+
+
+def save_application(
+    *,
+    kind: str,
+    applicant: User,
+    title: str,
+    instance: BusinessRequest | None = None,
+    urgency: str = Urgency.ROUTINE,
+    desired_start: datetime | None = None,
+    desired_end: datetime | None = None,
+    patient: Patient | None = None,
+) -> BusinessRequest:
+    """The request behind a business's application form: created, or — for the applicant's
+    draft or returned request of this kind — updated. Business services call it inside
+    their transaction and then write their detail row. The patient must be one of the
+    applicant's hospital."""
+    if patient is not None and patient.hospital_id != applicant.hospital_id:
+        raise ValidationError(
+            {"patient": _("Choose a patient of your own hospital.")}, code="other_hospital"
+        )
+    if instance is None:
+        return create_request(
+            kind=kind,
+            applicant=applicant,
+            title=title,
+            urgency=urgency,
+            desired_start=desired_start,
+            desired_end=desired_end,
+            patient=patient,
+        )
+    if instance.kind != kind:
+        raise PermissionDenied(gettext("Only the applicant may change this application."))
+    return update_request(
+        instance,
+        actor=applicant,
+        title=title,
+        urgency=urgency,
+        desired_start=desired_start,
+        desired_end=desired_end,
+        patient=patient,
+    )
 
 
 # --- transitions ------------------------------------------------------------------------

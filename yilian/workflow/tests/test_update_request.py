@@ -83,3 +83,29 @@ def test_editing_a_returned_request_does_not_move_its_deadline(loop, settings):
 
     request.refresh_from_db()
     assert due_at(request) == due
+
+
+def test_an_application_names_only_a_patient_of_the_applicants_hospital(
+    loop, hospital_a, hospital_b, staff_b
+):
+    from yilian.patients.models import Patient
+    from yilian.workflow.services import save_application
+
+    ours = Patient.objects.create(hospital=hospital_a, name="甲院患者", created_by=loop.applicant)
+    theirs = Patient.objects.create(hospital=hospital_b, name="乙院患者", created_by=staff_b)
+
+    with pytest.raises(ValidationError) as refused:
+        save_application(kind="wf_test", applicant=loop.applicant, title="会诊", patient=theirs)
+    assert "patient" in refused.value.message_dict
+
+    draft = save_application(kind="wf_test", applicant=loop.applicant, title="会诊", patient=ours)
+    assert draft.patient == ours
+    # Editing without naming the patient leaves them; naming None removes them.
+    update_request(draft, actor=loop.applicant, title="会诊（补充）")
+    draft.refresh_from_db()
+    assert draft.patient == ours
+    save_application(
+        kind="wf_test", applicant=loop.applicant, title="会诊", instance=draft, patient=None
+    )
+    draft.refresh_from_db()
+    assert draft.patient is None
