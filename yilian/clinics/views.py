@@ -41,6 +41,8 @@ def day_queue(request: HttpRequest) -> HttpResponse:
         day = date.fromisoformat(request.GET.get("day", "")) if request.GET.get("day") else today
     except ValueError:
         day = today
+    if abs((day - today).days) > 366:  # a year either way; anything else is a typo
+        day = today
     visits = selectors.day_queue(request.user, day)  # type: ignore[arg-type]
     record(request, action=AuditAction.LIST)
     return render(

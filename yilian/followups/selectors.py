@@ -31,7 +31,8 @@ def plans_visible_to(user: User) -> QuerySet[FollowUpPlan]:
     qs = FollowUpPlan.objects.select_related("hospital", "doctor", "patient", "request")
     if user.is_platform_member:
         return qs
-    if user.hospital_id and user.has_role(Role.STAFF, Role.HOSPITAL_ADMIN, Role.EXPERT):
+    # The hospitals' staff; an expert sees a plan only through its request's team.
+    if user.hospital_id and user.has_role(Role.STAFF, Role.HOSPITAL_ADMIN):
         return qs.filter(Q(hospital_id=user.hospital_id) | Q(other_hospital_id=user.hospital_id))
     return FollowUpPlan.objects.none()
 

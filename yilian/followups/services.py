@@ -69,7 +69,7 @@ PLAN_OVER = frozenset({Status.CANCELLED, Status.COMPLETED, Status.FEEDBACK_GIVEN
 def parse_offsets(text: str) -> list[int] | None:
     """ "7, 30, 90" → [7, 30, 90]; None when it is not a list of whole numbers."""
     parts = [p for p in re.split(r"[\s,，;；、]+", (text or "").strip()) if p]
-    if not all(p.isdigit() for p in parts):
+    if not all(re.fullmatch(r"[0-9]{1,5}", p) for p in parts):
         return None
     return [int(p) for p in parts]
 
@@ -121,7 +121,9 @@ def clean_question(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, An
     if alert:
         if kind == QuestionType.YES_NO and alert not in (YES, NO):
             errors["alert"] = _("Alert on “yes” or “no”.")
-        elif kind == QuestionType.NUMBER and not (alert.isdigit() and 0 <= int(alert) <= 10):
+        elif kind == QuestionType.NUMBER and not (
+            re.fullmatch(r"[0-9]{1,2}", alert) and 0 <= int(alert) <= 10
+        ):
             errors["alert"] = _("Alert from a number between 0 and 10.")
         elif kind == QuestionType.CHOICE and alert not in [o.lower() for o in options]:
             errors["alert"] = _("Alert on one of the options.")
@@ -361,13 +363,28 @@ def start_plan_from_request(
     template: FollowUpTemplate | None,
     start_date: date | None,
 ) -> FollowUpPlan:
-    return start_plan(
-        doctor=doctor,
-        patient=None,
-        template=template,
-        start_date=start_date,
-        source_request=source,
-    )
+    """A plan for the patient of ``source``; one live plan per source request, so a second
+    click (or a colleague at the same moment) gets a message, not a second plan."""
+    with transaction.atomic():
+        BusinessRequest.objects.select_for_update().filter(pk=source.pk).first()
+        live = (
+            FollowUpPlan.objects.filter(source_request=source)
+            .exclude(request__status__in=[Status.CANCELLED])
+            .first()
+        )
+        if live is not None:
+            raise ValidationError(
+                gettext("Follow-up %(ref)s was already started from this request.")
+                % {"ref": live.reference},
+                code="already_started",
+            )
+        return start_plan(
+            doctor=doctor,
+            patient=None,
+            template=template,
+            start_date=start_date,
+            source_request=source,
+        )
 
 
 # --- the patient's one-time link ------------------------------------------------------

@@ -220,6 +220,12 @@ def _consent_response(
 def consent_page(request: HttpRequest, public_id: str) -> HttpResponse:
     """The consent of one request on a page of its own (where the forms land without JS)."""
     business_request = _request_for_consent(request, public_id)
+    record(
+        request,
+        action=AuditAction.VIEW,
+        target=business_request,
+        patient=business_request.patient,
+    )
     return _consent_response(request, business_request)
 
 

@@ -322,8 +322,10 @@ def test_the_expert_looks_ahead_to_another_day_and_the_look_is_audited(clinic, l
 
     ahead = client.get(f"/clinics/e-clinic/today/?day={day.isoformat()}").content.decode()
     today_page = client.get("/clinics/e-clinic/today/?day=not-a-date").content.decode()
+    far = client.get("/clinics/e-clinic/today/?day=0001-01-01")
 
     assert str(booked.public_id) in ahead
     assert str(booked.public_id) not in today_page  # a bad day falls back to today
     assert 'id="day-nav"' in ahead
-    assert AuditEntry.objects.filter(actor=clinic.expert, action="list").count() == 2
+    assert far.status_code == 200  # out of range: today instead
+    assert AuditEntry.objects.filter(actor=clinic.expert, action="list").count() == 3

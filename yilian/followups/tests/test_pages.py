@@ -291,3 +291,32 @@ def test_the_due_list_has_a_query_budget(
     with django_assert_max_num_queries(12):
         page = client.get(reverse("followups:due"))
     assert page.content.decode().count("data-visit=") == 5
+
+
+def test_an_expert_of_the_hospital_who_is_on_no_request_gets_404(
+    plan, make_user, hospital_a, login
+):
+    bystander = make_user("expert", hospital=hospital_a)
+    assert login(bystander).get(_plan_url(plan)).status_code == 404
+
+
+def test_odd_digits_in_a_template_are_refused_not_a_crash():
+    from yilian.followups.services import parse_offsets
+
+    assert parse_offsets("7, 30，90") == [7, 30, 90]
+    assert parse_offsets("7, ²") is None
+    assert parse_offsets("7, ٣") is None
+
+
+def test_a_second_click_starts_no_second_plan(down_referral, receiver, template, login):
+    client = login(receiver)
+    url = reverse("followups:start_from", args=[down_referral.public_id])
+    data = {"template": str(template.public_id), "start_date": timezone.localdate().isoformat()}
+
+    first = client.post(url, data)
+    second = client.post(url, data)
+
+    assert first.status_code == 302
+    assert second.status_code == 422
+    assert "already started" in second.content.decode()
+    assert FollowUpPlan.objects.count() == 1

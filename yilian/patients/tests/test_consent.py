@@ -343,3 +343,8 @@ def test_the_consent_page_shows_the_block_to_whoever_sees_the_request(
     url = reverse("patients:consent", args=[draft.public_id])
     assert parse(login(staff_a).get(url)).one("section", id="consent")
     assert login(staff_b).get(url).status_code == 404
+    from yilian.audit.models import AuditEntry
+
+    assert list(AuditEntry.objects.values_list("actor", "action", "patient")) == [
+        (staff_a.pk, "view", draft.patient_id)
+    ]
