@@ -107,6 +107,14 @@ def _business(code: str) -> Any:
     return next(b for b in module.businesses if b.code == code)
 
 
+def ward_round_patients(request: BusinessRequest) -> list[Any]:
+    """The inpatients listed on a ward round (each read of the round is audited for each)."""
+    from .models import WardRoundPatient
+
+    rows = WardRoundPatient.objects.filter(round__request=request).select_related("patient")
+    return [row.patient for row in rows.order_by("position", "pk")]
+
+
 KINDS: tuple[Kind, ...] = (
     Kind(
         code=E_CLINIC,
@@ -130,6 +138,7 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind(
         code=WARD_ROUND,
+        patients_of=ward_round_patients,
         label=_business(WARD_ROUND).label,
         description=_business(WARD_ROUND).description,
         module="medical",

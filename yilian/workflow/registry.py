@@ -12,7 +12,7 @@ business is adding a kind, not editing the engine. The engine itself registers n
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from types import MappingProxyType
@@ -123,6 +123,9 @@ class Kind:
     # What must be done on the request page between saving and submitting (e.g. recording
     # the patient's consent). When set, a new application is saved as a draft first.
     before_submit: Promise | str = ""
+    # The patients a request is about when it names more than its one ``patient`` (a ward
+    # round's inpatients): reading the request is audited once for each.
+    patients_of: Callable[[BusinessRequest], Iterable[Any]] | None = None
     # The variants a user chooses between (None: the kind has none).
     variants: Callable[[], list[Variant]] | None = None
 

@@ -512,3 +512,15 @@ def kind_user_may_apply(user: User, code: str) -> Kind:
         if kind.code == code:
             return kind
     raise Http404
+
+
+def patients_of(request: BusinessRequest) -> list[Any]:
+    """The patients ``request`` is about: its ``patient``, and those its kind names."""
+    found = [request.patient] if request.patient_id else []
+    try:
+        extra = get_kind(request.kind).patients_of
+    except LookupError:
+        extra = None
+    if extra is not None:
+        found += [p for p in extra(request) if p not in found]
+    return found

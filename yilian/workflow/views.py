@@ -196,11 +196,14 @@ def _render_detail(
 @login_required
 def detail(request: HttpRequest, public_id: str) -> HttpResponse:
     business_request = selectors.get_request_for_user(request.user, public_id)
-    if business_request.patient_id:
-        audit.record(
-            request, action="view", target=business_request, patient=business_request.patient
-        )
+    _audit_patients(request, business_request, AuditAction.VIEW)
     return _render_detail(request, business_request)
+
+
+def _audit_patients(request: HttpRequest, business_request: BusinessRequest, action: str) -> None:
+    """One audit entry per patient the request is about (none for a request about nobody)."""
+    for patient in selectors.patients_of(business_request):
+        audit.record(request, action=action, target=business_request, patient=patient)
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
@@ -403,10 +406,7 @@ def _application_page(
 @login_required
 def opinion_pdf(request: HttpRequest, public_id: str) -> HttpResponse:
     business_request, opinion = selectors.get_conclusion_for_user(request.user, public_id)
-    if business_request.patient_id:
-        audit.record(
-            request, action="download", target=business_request, patient=business_request.patient
-        )
+    _audit_patients(request, business_request, AuditAction.DOWNLOAD)
     team = business_request.team
     # A business app may record the patient's informed consent on the request (a one-to-one
     # ``consent`` with ``signed_at``); the document then says who signed it, how and when.

@@ -173,3 +173,15 @@ def test_applying_on_the_engines_page_with_rows(staff_a, patients_a, clinic_team
     request = WardRound.objects.get().request
     assert [r.bed for r in rows(request)] == ["1床", "2床"]
     assert transition(request, "submit", actor=staff_a).status == Status.SUBMITTED
+
+
+def test_opening_a_round_is_audited_once_for_each_inpatient(ward_round, expert, login):
+    from yilian.audit.models import AuditEntry
+
+    request = ward_round.in_progress()
+    listed = [row.patient for row in rows(request)]
+
+    login(expert).get(f"/requests/{request.public_id}/")
+
+    views = AuditEntry.objects.filter(actor=expert, action="view", object_id=request.public_id)
+    assert sorted(e.patient_id for e in views) == sorted(p.pk for p in listed)
