@@ -31,6 +31,7 @@ from .forms import (
     TemplateForm,
     question_initial,
 )
+from .models import FollowUpPlan
 
 LISTS = {
     "due": _("Due this week"),
@@ -131,7 +132,12 @@ def template_edit(request: HttpRequest, public_id: str | None = None) -> HttpRes
 def plan(request: HttpRequest, public_id: str) -> HttpResponse:
     found = selectors.get_plan_for_user(request.user, public_id)
     record(request, action=AuditAction.VIEW, target=found, patient=found.patient)
-    link = request.session.pop(f"followup-link-{found.public_id}", None)
+    return _plan_page(request, found)
+
+
+def _plan_page(
+    request: HttpRequest, found: FollowUpPlan, link: dict[str, Any] | None = None
+) -> HttpResponse:
     return render(
         request,
         "followups/plan.html",
@@ -154,15 +160,15 @@ def visit_link(request: HttpRequest, public_id: str) -> HttpResponse:
         link = services.create_answer_link(visit, actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    else:
-        # Shown once on the plan page (the token never goes into a URL of ours).
-        request.session[f"followup-link-{visit.plan.public_id}"] = {
-            "number": visit.number,
-            "url": request.build_absolute_uri(link.path),
-            "expires": link.expires_at.isoformat(),
-        }
-        record(request, action=AuditAction.CREATE, target=visit, patient=visit.plan.patient)
-    return redirect("followups:plan", visit.plan.public_id)
+        return redirect("followups:plan", visit.plan.public_id)
+    record(request, action=AuditAction.CREATE, target=visit, patient=visit.plan.patient)
+    # Shown once, in this response: the token is stored nowhere but as a hash.
+    shown = {
+        "number": visit.number,
+        "url": request.build_absolute_uri(link.path),
+        "expires": link.expires_at.isoformat(),
+    }
+    return _plan_page(request, visit.plan, shown)
 
 
 @login_required

@@ -30,12 +30,14 @@ def test_doctor_sees_the_plan_and_makes_a_link_shown_once(plan, staff_a, login):
     assert "data-request-link" in page.content.decode()
     visit = plan.visits.get(number=1)
     made = client.post(reverse("followups:visit_link", args=[visit.public_id]))
-    assert made.status_code == 302
-    shown = client.get(_plan_url(plan)).content.decode()
+    assert made.status_code == 200
+    shown = made.content.decode()
     assert 'id="answer-link"' in shown
     visit.refresh_from_db()
     assert visit.link_token_hash
-    # Shown once.
+    # Shown once, and kept nowhere: not in the session, not on the next page.
+    token = shown.split("/follow-up/answer/", 1)[1].split("/", 1)[0]
+    assert token not in str(dict(client.session))
     assert 'id="answer-link"' not in client.get(_plan_url(plan)).content.decode()
 
 
