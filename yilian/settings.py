@@ -233,10 +233,28 @@ if PRODUCTION:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact_secret_paths": {"()": "yilian.core.logging.RedactSecretPaths"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secret_paths"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("YILIAN_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Request warnings and access logs name paths: cut the one-time tokens at the
+        # source, whichever handler an operator adds.
+        "django.request": {"filters": ["redact_secret_paths"]},
+        "django.server": {"filters": ["redact_secret_paths"]},
+        "uvicorn.access": {
+            "handlers": ["console"],
+            "propagate": False,
+            "filters": ["redact_secret_paths"],
+        },
+    },
 }
 
 # --- Product settings -------------------------------------------------------

@@ -348,3 +348,15 @@ def test_the_consent_page_shows_the_block_to_whoever_sees_the_request(
     assert list(AuditEntry.objects.values_list("actor", "action", "patient")) == [
         (staff_a.pk, "view", draft.patient_id)
     ]
+
+
+def test_a_refused_signature_leaves_no_token_in_the_logs(client, login, staff_a, draft, caplog):
+    token = _token(login(staff_a).post(_link_url(draft)))
+    client.logout()
+
+    with caplog.at_level("WARNING", logger="django.request"):
+        response = _sign(client, token, signer_name="")
+
+    assert response.status_code == 422
+    assert any("/patients/consent/sign/" in r.getMessage() for r in caplog.records)
+    assert token not in caplog.text

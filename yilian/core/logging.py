@@ -1,0 +1,26 @@
+"""Log filters. One-time links carry their secret in the path (a patient's consent
+signing and follow-up answers); no log line may keep it."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+# The path prefixes whose next segment is a secret token.
+SECRET_PATHS = re.compile(r"(/patients/consent/sign/|/follow-up/answer/)[^/\s\"?]+")
+
+
+def redact(text: str) -> str:
+    return SECRET_PATHS.sub(r"\1…", text)
+
+
+class RedactSecretPaths(logging.Filter):
+    """Replace the token of a one-time link in any log line (access logs, Django's request
+    warnings) with an ellipsis."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        return True
