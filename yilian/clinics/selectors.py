@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from uuid import UUID
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
 
@@ -45,10 +46,14 @@ def free_slots(*, expert: User | None = None, now: datetime | None = None) -> Qu
     experts = User.objects.filter(
         Q(teams__in=serving) | Q(led_teams__in=serving), is_active=True
     ).values("pk")
+    closed = ClinicException.objects.filter(expert=OuterRef("expert"), date=OuterRef("day"))
     qs = ClinicSlot.objects.filter(start__gt=now or timezone.now(), expert__in=experts)
     if expert is not None:
         qs = qs.filter(expert=expert)
-    return qs.filter(~Exists(booked)).select_related("expert").order_by("start", "pk")
+    qs = qs.annotate(day=TruncDate("start", tzinfo=timezone.get_current_timezone()))
+    return (
+        qs.filter(~Exists(booked), ~Exists(closed)).select_related("expert").order_by("start", "pk")
+    )
 
 
 def is_booked(slot: ClinicSlot) -> bool:

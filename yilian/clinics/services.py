@@ -215,8 +215,9 @@ def _booked(slots: Any) -> Any:
 
 
 def add_exception(*, expert: User, day: date, reason: str = "") -> ClinicException:
-    """No clinic on ``day``: its free slots are removed. Refused while one of them is
-    booked (the booking must be cancelled first)."""
+    """No clinic on ``day``: its free slots are removed (a slot that a cancelled booking
+    names stays, for that booking's record, and is no longer offered). Refused while one
+    of them is booked (the booking must be cancelled first)."""
     _require_expert(expert)
     reason = (reason or "").strip()
     if len(reason) > ClinicException._meta.get_field("reason").max_length:  # type: ignore[operator]
@@ -240,8 +241,7 @@ def add_exception(*, expert: User, day: date, reason: str = "") -> ClinicExcepti
                 },
                 code="booked",
             )
-        ClinicVisit.objects.filter(slot_id__in=slot_ids).delete()  # released bookings
-        ClinicSlot.objects.filter(pk__in=slot_ids).delete()
+        ClinicSlot.objects.filter(pk__in=slot_ids).exclude(visits__isnull=False).delete()
         return ClinicException.objects.create(expert=expert, date=day, reason=reason)
 
 

@@ -101,10 +101,14 @@ def test_an_exception_on_a_booked_day_is_refused(clinic):
 def test_an_exception_after_the_booking_was_withdrawn_is_allowed(clinic):
     day = tomorrow()
     weekly(clinic.expert, day)
-    request = clinic.book(slots_on(clinic.expert, day)[0])
+    released = slots_on(clinic.expert, day)[0]
+    request = clinic.book(released)
     transition(request, "withdraw", actor=clinic.applicant)
     add_exception(expert=clinic.expert, day=day)
-    assert slots_on(clinic.expert, day) == []
+    # The withdrawn booking keeps its record (and its slot); nothing of that day is offered.
+    assert slots_on(clinic.expert, day) == [released]
+    assert ClinicVisit.objects.get(request=request).slot == released
+    assert not free_slots(expert=clinic.expert).filter(start__date=day).exists()
 
 
 def test_a_slot_is_booked_once_and_the_second_booker_is_told(clinic, make_user, hospital_a):
