@@ -10,12 +10,21 @@ Every part looks its rows up by a natural key first: a second run creates nothin
 
 from __future__ import annotations
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from yilian.accounts.models import User
 from yilian.accounts.roles import Role
 from yilian.orgs.demo import DEMO_LOGINS, SeedContext, register_step
-from yilian.orgs.models import Hospital, Specialty, Team, TeamService
+from yilian.orgs.models import Department, Hospital, Specialty, Team, TeamService
+from yilian.patients.demo import DEMO_PATIENTS  # also registers the "patients" step first
+from yilian.patients.models import Consent, Patient
+from yilian.patients.services import record_uploaded_consent
+from yilian.workflow.models import BusinessRequest, Urgency
+from yilian.workflow.services import transition
 
 from .kinds import CONSULTATION
+from .models import Mode, Subtype
+from .services import ConsultationData, save_consultation
 
 MDT_TEAM = "肿瘤多学科会诊（MDT）团队"
 # Specialty → the team created when no lead team serving consultations has it.
@@ -71,3 +80,114 @@ def seed_medical(ctx: SeedContext) -> int:
 
 
 register_step("medical", seed_medical, after="rooms")
+
+
+# --- requests of the demo staff member ------------------------------------------------------
+
+# Medical record numbers of 张三（演示） and 李四（演示）.
+CONSULTATION_PATIENT, REFERRAL_PATIENT = DEMO_PATIENTS[0][5], DEMO_PATIENTS[1][5]
+REFERRAL_DEPARTMENT = "肿瘤内科"
+CASE_SUMMARY = (
+    "男，68 岁。进行性吞咽困难 2 月，体重下降 5 kg。胃镜示食管中段溃疡型肿物，病理为鳞状细胞癌；"
+    "胸部增强 CT 示食管中段管壁增厚，纵隔见肿大淋巴结。既往高血压 10 年，药物控制可。"
+)
+CLINICAL_QUESTION = "请评估是否适合新辅助放化疗后手术，以及推荐的治疗方案与随访安排。"
+REFERRAL_REASON = (
+    "乳腺肿物穿刺病理提示浸润性导管癌，本院无法开展前哨淋巴结活检及规范化综合治疗，"
+    "转上级医院进一步诊治。"
+)
+
+
+def consent_pdf(text: str = "Informed consent (demo)") -> bytes:
+    """A small one-page PDF standing in for a scanned, signed consent form."""
+    body = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    return (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]/Contents 4 0 R>>endobj\n"
+        + f"4 0 obj<</Length {len(body)}>>stream\n".encode()
+        + body
+        + b"\nendstream endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    )
+
+
+def _demo_staff() -> User | None:
+    phone = next(d.phone for d in DEMO_LOGINS if d.role == Role.STAFF)
+    return User.objects.select_related("hospital").filter(phone=phone).first()
+
+
+def _patient(staff: User, record_number: str) -> Patient | None:
+    return Patient.objects.filter(
+        hospital=staff.hospital, medical_record_number=record_number
+    ).first()
+
+
+def seed_consultation_request(staff: User) -> int:
+    """A general consultation about the first demo patient, consent uploaded, submitted."""
+    patient = _patient(staff, CONSULTATION_PATIENT)
+    if patient is None:
+        return 0
+    mine = BusinessRequest.objects.filter(kind=CONSULTATION, applicant=staff, patient=patient)
+    if mine.exists():
+        return 0
+    request = save_consultation(
+        applicant=staff,
+        data=ConsultationData(
+            patient=patient,
+            urgency=Urgency.ROUTINE,
+            subtype=Subtype.GENERAL,
+            case_summary=CASE_SUMMARY,
+            clinical_question=CLINICAL_QUESTION,
+            specialty=Specialty.ONCOLOGY,
+            expert_title=User.Title.CHIEF_PHYSICIAN,
+            mode=Mode.VIDEO,
+        ),
+    )
+    record_uploaded_consent(
+        request,
+        actor=staff,
+        upload=SimpleUploadedFile("知情同意书.pdf", consent_pdf(), "application/pdf"),
+        signer=Consent.Signer.PATIENT,
+        signer_name=patient.name,
+    )
+    transition(request, "submit", actor=staff)
+    return 1
+
+
+def seed_referral_draft(staff: User, lead: Hospital) -> int:
+    """An upward referral of the second demo patient to the lead hospital, not submitted."""
+    from yilian.referrals.kinds import REFERRAL
+    from yilian.referrals.models import Direction
+    from yilian.referrals.services import ReferralData, save_referral
+
+    patient = _patient(staff, REFERRAL_PATIENT)
+    department = Department.objects.filter(
+        hospital=lead, name=REFERRAL_DEPARTMENT, is_active=True
+    ).first()
+    if patient is None or department is None:
+        return 0
+    if BusinessRequest.objects.filter(kind=REFERRAL, patient=patient).exists():
+        return 0
+    save_referral(
+        applicant=staff,
+        data=ReferralData(
+            patient=patient,
+            direction=Direction.UP,
+            target_hospital=lead,
+            target_department=department,
+            diagnosis_code="C50.9",
+            diagnosis_text="乳腺恶性肿瘤",
+            reason=REFERRAL_REASON,
+        ),
+    )
+    return 1
+
+
+def seed_medical_requests(ctx: SeedContext) -> int:
+    staff = _demo_staff()
+    if staff is None or staff.hospital_id is None:
+        return 0
+    return seed_consultation_request(staff) + seed_referral_draft(staff, ctx.lead_hospital())
+
+
+register_step("medical_requests", seed_medical_requests, after="patients")

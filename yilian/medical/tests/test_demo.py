@@ -29,3 +29,40 @@ def test_demo_seeding_sets_up_consultation_teams_and_is_idempotent():
 
     second = demo.run_seed("small")
     assert second.created["medical"] == 0
+
+
+def test_demo_staff_has_a_submitted_consultation_and_a_referral_draft():
+    from yilian.accounts.models import User
+    from yilian.patients.models import Consent
+    from yilian.workflow.models import BusinessRequest
+    from yilian.workflow.selectors import requests_for_queue
+
+    first = demo.run_seed("small")
+
+    assert first.created["medical_requests"] == 2
+    staff = User.objects.get(phone="13800000007")
+    consultation = BusinessRequest.objects.get(kind="consultation", applicant=staff)
+    assert consultation.status == "submitted"
+    assert consultation.patient.medical_record_number == "DEMO-0001"
+    consent = Consent.objects.get(request=consultation)
+    assert consent.signed_at is not None and consent.document is not None
+    manager = User.objects.get(phone="13800000004")
+    assert consultation in requests_for_queue(manager, "to_review")
+    referral = BusinessRequest.objects.get(kind="referral", applicant=staff)
+    assert referral.status == "draft"
+    assert referral.referral.direction == "up"
+    assert referral.referral.target_hospital.is_lead
+
+    second = demo.run_seed("small")
+    assert second.created["medical_requests"] == 0
+    assert BusinessRequest.objects.filter(kind__in=["consultation", "referral"]).count() == 2
+
+
+def test_without_the_demo_patients_no_request_is_made(staff_a, lead_hospital):
+    from yilian.workflow.models import BusinessRequest
+
+    from ..demo import seed_consultation_request, seed_referral_draft
+
+    assert seed_consultation_request(staff_a) == 0
+    assert seed_referral_draft(staff_a, lead_hospital) == 0
+    assert not BusinessRequest.objects.exists()
