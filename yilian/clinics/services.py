@@ -30,7 +30,7 @@ from yilian.accounts.roles import Role
 from yilian.audit.models import AuditAction
 from yilian.audit.services import record
 from yilian.patients.models import Patient
-from yilian.patients.selectors import patients_to_choose
+from yilian.patients.selectors import patient_choice_error, patients_to_choose
 from yilian.workflow.models import BusinessRequest, Status, Urgency
 from yilian.workflow.rules import Who
 from yilian.workflow.services import save_application
@@ -271,10 +271,8 @@ def visit_errors(applicant: User, data: VisitData) -> dict[str, Any]:
     errors: dict[str, Any] = {}
     if data.slot is None:
         errors["slot"] = _("Choose a clinic slot.")
-    if data.patient is None:
-        errors["patient"] = _("Choose the patient.")
-    elif not patients_to_choose(applicant).filter(pk=data.patient.pk).exists():
-        errors["patient"] = _("Choose a patient of your hospital.")
+    if (problem := patient_choice_error(applicant, data.patient)) is not None:
+        errors["patient"] = problem
     problem = _text_error(data.complaint, _("Describe the patient's complaint."))
     if problem:
         errors["complaint"] = problem

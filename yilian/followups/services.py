@@ -35,7 +35,7 @@ from yilian.accounts.models import User
 from yilian.accounts.roles import Role
 from yilian.notify.services import notify
 from yilian.patients.models import Patient
-from yilian.patients.selectors import patients_to_choose
+from yilian.patients.selectors import patient_choice_error
 from yilian.workflow.models import BusinessRequest, Status
 from yilian.workflow.services import create_request, transition
 
@@ -306,10 +306,8 @@ def start_plan(
                 )
             )
         patient = source_request.patient
-    elif patient is None:
-        errors["patient"] = _("Choose the patient.")
-    elif not patients_to_choose(doctor).filter(pk=patient.pk).exists():
-        errors["patient"] = _("Choose a patient of your hospital.")
+    elif (problem := patient_choice_error(doctor, patient)) is not None:
+        errors["patient"] = problem
     if template is None:
         errors["template"] = _("Choose a follow-up template.")
     elif not templates_for(doctor).filter(pk=template.pk).exists():

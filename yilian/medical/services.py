@@ -27,7 +27,7 @@ from yilian.files.services import store_upload
 from yilian.files.validators import DOCUMENTS, check_upload
 from yilian.orgs.models import Specialty
 from yilian.patients.models import Patient
-from yilian.patients.selectors import patients_to_choose
+from yilian.patients.selectors import patient_choice_error
 from yilian.workflow.models import BusinessRequest, Opinion, Status, Urgency
 from yilian.workflow.services import save_application
 
@@ -56,10 +56,8 @@ class ConsultationData:
 def consultation_errors(applicant: User, data: ConsultationData) -> dict[str, Any]:
     """What is wrong with an application (empty when nothing)."""
     errors: dict[str, Any] = {}
-    if data.patient is None:
-        errors["patient"] = _("Choose the patient.")
-    elif not patients_to_choose(applicant).filter(pk=data.patient.pk).exists():
-        errors["patient"] = _("Choose a patient of your hospital.")
+    if (problem := patient_choice_error(applicant, data.patient)) is not None:
+        errors["patient"] = problem
     if data.urgency not in Urgency.values:
         errors["urgency"] = _("Choose an urgency.")
     if data.subtype not in Subtype.values:

@@ -10,6 +10,7 @@ from uuid import UUID
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from yilian.accounts.models import User
 from yilian.accounts.roles import Role
@@ -94,3 +95,12 @@ def requests_about(user: User, patient: Patient) -> QuerySet[BusinessRequest]:
         .select_related("applicant", "applicant_hospital")
         .order_by("-created_at", "-id")
     )
+
+
+def patient_choice_error(user: User, patient: Patient | None) -> str | None:
+    """Why ``user`` may not name ``patient`` in an application (None: they may)."""
+    if patient is None:
+        return str(_("Choose the patient."))
+    if not patients_to_choose(user).filter(pk=patient.pk).exists():
+        return str(_("Choose a patient of your hospital."))
+    return None

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from yilian.accounts.models import User
 from yilian.orgs.models import Department, Hospital
 from yilian.patients.models import Patient
-from yilian.patients.selectors import patients_to_choose
+from yilian.patients.selectors import patient_choice_error
 from yilian.workflow.models import BusinessRequest, Status, Urgency
 from yilian.workflow.services import save_application
 
@@ -74,10 +74,8 @@ def may_receive(sender: Hospital, target: Hospital, direction: str) -> bool:
 def referral_errors(applicant: User, data: ReferralData) -> dict[str, Any]:
     """What is wrong with an application (empty when nothing)."""
     errors: dict[str, Any] = {}
-    if data.patient is None:
-        errors["patient"] = _("Choose the patient.")
-    elif not patients_to_choose(applicant).filter(pk=data.patient.pk).exists():
-        errors["patient"] = _("Choose a patient of your hospital.")
+    if (problem := patient_choice_error(applicant, data.patient)) is not None:
+        errors["patient"] = problem
     if data.urgency not in Urgency.values:
         errors["urgency"] = _("Choose an urgency.")
     if data.direction not in Direction.values:

@@ -30,6 +30,7 @@ from yilian.notify.services import notify
 from yilian.orgs.models import Hospital, Room, Team
 from yilian.orgs.selectors import disabled_kinds
 from yilian.patients.models import Patient
+from yilian.patients.selectors import patient_choice_error
 from yilian.realtime.services import push_to_user
 
 from . import reminders, rules
@@ -221,12 +222,10 @@ def save_application(
 ) -> BusinessRequest:
     """The request behind a business's application form: created, or — for the applicant's
     draft or returned request of this kind — updated. Business services call it inside
-    their transaction and then write their detail row. The patient must be one of the
-    applicant's hospital."""
-    if patient is not None and patient.hospital_id != applicant.hospital_id:
-        raise ValidationError(
-            {"patient": _("Choose a patient of your own hospital.")}, code="other_hospital"
-        )
+    their transaction and then write their detail row. The patient must be one the
+    applicant may choose (of their hospital)."""
+    if patient is not None and (problem := patient_choice_error(applicant, patient)):
+        raise ValidationError({"patient": problem}, code="other_hospital")
     if instance is None:
         return create_request(
             kind=kind,
