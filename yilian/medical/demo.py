@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from yilian.accounts.models import User
 from yilian.accounts.roles import Role
+from yilian.core.pdf import placeholder_pdf
 from yilian.orgs.demo import DEMO_LOGINS, SeedContext, register_step
 from yilian.orgs.models import Department, Hospital, Specialty, Team, TeamService
 from yilian.patients.demo import DEMO_PATIENTS  # also registers the "patients" step first
@@ -98,19 +99,6 @@ REFERRAL_REASON = (
 )
 
 
-def consent_pdf(text: str = "Informed consent (demo)") -> bytes:
-    """A small one-page PDF standing in for a scanned, signed consent form."""
-    body = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-    return (
-        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-        b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]/Contents 4 0 R>>endobj\n"
-        + f"4 0 obj<</Length {len(body)}>>stream\n".encode()
-        + body
-        + b"\nendstream endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-    )
-
-
 def _demo_staff() -> User | None:
     phone = next(d.phone for d in DEMO_LOGINS if d.role == Role.STAFF)
     return User.objects.select_related("hospital").filter(phone=phone).first()
@@ -146,7 +134,9 @@ def seed_consultation_request(staff: User) -> int:
     record_uploaded_consent(
         request,
         actor=staff,
-        upload=SimpleUploadedFile("知情同意书.pdf", consent_pdf(), "application/pdf"),
+        upload=SimpleUploadedFile(
+            "知情同意书.pdf", placeholder_pdf("Informed consent (demo)"), "application/pdf"
+        ),
         signer=Consent.Signer.PATIENT,
         signer_name=patient.name,
     )

@@ -9,6 +9,8 @@ import zlib
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from yilian.core.pdf import placeholder_pdf
+
 
 def png_bytes() -> bytes:
     def chunk(tag: bytes, data: bytes) -> bytes:
@@ -22,15 +24,7 @@ def png_bytes() -> bytes:
 
 
 def pdf_bytes(text: str = "licence") -> bytes:
-    body = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-    return (
-        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-        b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]/Contents 4 0 R>>endobj\n"
-        + f"4 0 obj<</Length {len(body)}>>stream\n".encode()
-        + body
-        + b"\nendstream endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-    )
+    return placeholder_pdf(text)
 
 
 def docx_bytes() -> bytes:
