@@ -17,6 +17,7 @@ from yilian.accounts.models import User
 from yilian.patients.forms import PatientChoiceField
 from yilian.patients.models import Patient
 from yilian.patients.selectors import patients_to_choose
+from yilian.workflow.forms import local_datetime_field
 from yilian.workflow.models import BusinessRequest, Urgency
 
 from . import selectors, services
@@ -148,11 +149,7 @@ class WardRoundForm(forms.Form):
 
     ward = forms.CharField(label=_("Ward"), max_length=100)
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial="routine")
-    desired_start = forms.DateTimeField(
-        label=_("Desired start"),
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-    )
+    desired_start = local_datetime_field(_("Desired start"))
 
     def __init__(
         self,
