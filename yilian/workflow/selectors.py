@@ -449,14 +449,20 @@ def get_conclusion_for_user(user: User, public_id: UUID | str) -> tuple[Business
     """The request and its team's concluding opinion; 404 when the user may not see the
     request or there is no conclusion yet."""
     request = get_request_for_user(user, public_id)
-    opinion = (
+    opinion = conclusion_of(request)
+    if opinion is None:
+        raise Http404
+    return request, opinion
+
+
+def conclusion_of(request: BusinessRequest) -> Opinion | None:
+    """The team's signed concluding opinion of ``request`` (None before completion); the
+    caller has authorised reading the request."""
+    return (
         request.opinions.filter(is_conclusion=True, signed_at__isnull=False)
         .select_related("author")
         .first()
     )
-    if opinion is None:
-        raise Http404
-    return request, opinion
 
 
 def teams_for_dispatch(kind: str) -> Any:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from django import template
 
 from yilian.workflow.models import BusinessRequest, Opinion
+from yilian.workflow.selectors import conclusion_of
 
 register = template.Library()
 
 
 @register.simple_tag
 def referral_summary(req: BusinessRequest) -> Opinion | None:
-    return Opinion.objects.filter(request=req, is_conclusion=True).select_related("author").first()
+    return conclusion_of(req)
 
 
 @register.filter
