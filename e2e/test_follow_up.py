@@ -6,9 +6,6 @@ be used again."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from conftest import PASSWORD
@@ -16,12 +13,9 @@ from e2e.conftest import DESKTOP, PHONE, log_in
 from yilian.accounts.roles import Role
 from yilian.followups.models import FollowUpPlan, VisitStatus
 from yilian.followups.services import save_template
+from yilian.followups.tests.conftest import completed_down_referral
 from yilian.orgs.models import Specialty, TeamService
 from yilian.orgs.tests.factories import DepartmentFactory, TeamFactory
-from yilian.patients.models import Consent, Patient
-from yilian.referrals.models import Direction
-from yilian.referrals.services import ReferralData, save_referral
-from yilian.workflow.services import transition
 
 
 def test_a_completed_down_referral_is_followed_up_on_the_patients_phone(
@@ -46,43 +40,9 @@ def test_a_completed_down_referral_is_followed_up_on_the_patients_phone(
             {"label": "其他不适", "type": "text"},
         ],
     )
-    patient = Patient.objects.create(hospital=staff_b.hospital, name="李某某", created_by=staff_b)
-    request = save_referral(
-        applicant=staff_b,
-        data=ReferralData(
-            patient=patient,
-            direction=Direction.DOWN,
-            target_hospital=hospital_a,
-            target_department=department,
-            diagnosis_code="I21.4",
-            diagnosis_text="急性心肌梗死 PCI 术后",
-            reason="病情稳定，转回基层康复。",
-        ),
+    request = completed_down_referral(
+        sender=staff_b, manager=manager, receiver=receiver, department=department
     )
-    Consent.objects.create(
-        patient=patient,
-        request=request,
-        method=Consent.Method.UPLOAD,
-        signer=Consent.Signer.PATIENT,
-        signer_name="李某某",
-        signed_at=timezone.now(),
-        created_by=staff_b,
-    )
-    request = transition(request, "submit", actor=staff_b)
-    request = transition(request, "approve", actor=manager)
-    start = timezone.now() + timedelta(days=1)
-    request = transition(
-        request,
-        "confirm",
-        actor=receiver,
-        form="on_site",
-        scheduled_start=start,
-        scheduled_end=start + timedelta(hours=1),
-        contact="康复科 0571-1234",
-        arrangement="康复科门诊",
-    )
-    request = transition(request, "start", actor=receiver)
-    request = transition(request, "complete", actor=receiver, body="康复良好，继续随访。")
 
     # 1. The receiving doctor starts the plan from the referral's page and makes a link.
     doctor = new_context(DESKTOP).new_page()
@@ -93,7 +53,7 @@ def test_a_completed_down_referral_is_followed_up_on_the_patients_phone(
     doctor.locator("#start-from-form button").click()
     expect(doctor.locator("#plan-reference")).to_be_visible()
     plan = FollowUpPlan.objects.get()
-    assert plan.source_request_id == request.pk and plan.patient_id == patient.pk
+    assert plan.source_request_id == request.pk and plan.patient_id == request.patient_id
     doctor.locator('[data-visit="1"] [data-make-link]').click()
     link = doctor.locator("[data-link-url]").input_value()
     assert "/follow-up/answer/" in link

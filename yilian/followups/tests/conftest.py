@@ -86,13 +86,24 @@ def down_referral(
     team.members.add(receiver)
     TeamService.objects.create(team=team, kind="referral")
     follow_up_team.members.add(receiver)
-    patient = Patient.objects.create(hospital=hospital_b, name="李某某", created_by=staff_b)
+    return completed_down_referral(
+        sender=staff_b, manager=manager, receiver=receiver, department=department
+    )
+
+
+def completed_down_referral(
+    *, sender: User, manager: User, receiver: User, department: Department
+) -> BusinessRequest:
+    """A patient of ``sender``'s hospital referred down to ``department``'s hospital with a
+    signed consent, approved, booked, arrived and completed by ``receiver`` (whose team
+    must serve referrals there)."""
+    patient = Patient.objects.create(hospital=sender.hospital, name="李某某", created_by=sender)
     request = save_referral(
-        applicant=staff_b,
+        applicant=sender,
         data=ReferralData(
             patient=patient,
             direction=Direction.DOWN,
-            target_hospital=hospital_a,
+            target_hospital=department.hospital,
             target_department=department,
             diagnosis_code="I21.4",
             diagnosis_text="急性心肌梗死 PCI 术后",
@@ -106,9 +117,9 @@ def down_referral(
         signer=Consent.Signer.PATIENT,
         signer_name="李某某",
         signed_at=timezone.now(),
-        created_by=staff_b,
+        created_by=sender,
     )
-    request = transition(request, "submit", actor=staff_b)
+    request = transition(request, "submit", actor=sender)
     request = transition(request, "approve", actor=manager)
     assert request.status == Status.DISPATCHED, request.status
     start = timezone.now() + timedelta(days=1)
