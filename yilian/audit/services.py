@@ -6,6 +6,7 @@ from django.db import models
 from django.http import HttpRequest
 
 from yilian.accounts.models import User
+from yilian.core.logging import redact
 from yilian.patients.models import Patient
 
 from .models import AuditAction, AuditEntry, Outcome
@@ -22,7 +23,8 @@ def record(
 ) -> AuditEntry:
     """Append one entry: ``actor`` (default: the request's user) did ``action`` on
     ``target`` (about ``patient``) with ``outcome``; the IP and path come from the request.
-    The path is stored without its query string (searches may contain names)."""
+    The path is stored without its query string (searches may contain names) and without
+    the secret of a one-time link (an auditor must not be able to use it)."""
     if action not in AuditAction.values:
         raise ValueError(f"unknown audit action {action!r}")
     if outcome not in Outcome.values:
@@ -37,7 +39,7 @@ def record(
         patient=patient,
         outcome=outcome,
         ip_address=client_ip(http_request) if http_request is not None else None,
-        path=(http_request.path[:200] if http_request is not None else ""),
+        path=(redact(http_request.path)[:200] if http_request is not None else ""),
     )
 
 

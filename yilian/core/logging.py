@@ -11,12 +11,13 @@ SECRET_PATHS = re.compile(r"(/patients/consent/sign/|/follow-up/answer/)[^/\s\"?
 
 
 def redact(text: str) -> str:
-    return SECRET_PATHS.sub(r"\1…", text)
+    """``text`` with the token of any one-time link replaced by "-"."""
+    return SECRET_PATHS.sub(r"\1-", text)
 
 
 class RedactSecretPaths(logging.Filter):
-    """Replace the token of a one-time link in any log line (access logs, Django's request
-    warnings) with an ellipsis."""
+    """Cut the token of a one-time link from any log line (access logs, Django's request
+    warnings)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()

@@ -13,10 +13,8 @@ unanswered visit missed and tells the responsible doctor, once.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
-import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -33,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yilian.accounts.models import User
 from yilian.accounts.roles import Role
+from yilian.core.links import LinkGone, new_token, token_hash
 from yilian.notify.services import notify
 from yilian.patients.models import Patient
 from yilian.patients.selectors import patient_choice_error
@@ -418,16 +417,12 @@ class AnswerLink:
         return self.visit.link_expires_at
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def create_answer_link(visit: FollowUpVisit, *, actor: User) -> AnswerLink:
     """A one-time link for the patient to answer ``visit`` on a phone, valid until the
     visit's window ends; a new link replaces an unused earlier one."""
     if not may_manage(actor, visit.plan):
         raise PermissionDenied(gettext("Only the plan's doctors may send the patient a link."))
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     with transaction.atomic():
         locked = FollowUpVisit.objects.select_for_update().get(pk=visit.pk)
         if locked.status != VisitStatus.DUE or locked.window_ends_at <= timezone.now():
@@ -441,14 +436,6 @@ def create_answer_link(visit: FollowUpVisit, *, actor: User) -> AnswerLink:
         locked.save(update_fields=["link_token_hash", "link_expires_at", "updated_at"])
     locked.plan = visit.plan
     return AnswerLink(locked, token)
-
-
-class LinkGone(Exception):
-    """The link was used or has expired (a 410 for the page)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason  # "used" or "expired"
 
 
 def visit_for_token(token: str, *, lock: bool = False) -> FollowUpVisit:

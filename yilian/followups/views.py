@@ -4,7 +4,6 @@ token is the authorisation, and it never reaches the audit trail."""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from django.contrib import messages
@@ -206,12 +205,6 @@ def start_from(request: HttpRequest, public_id: str) -> HttpResponse:
     )
 
 
-def _without_token(request: HttpRequest) -> HttpRequest:
-    shown = copy.copy(request)
-    shown.path = reverse("followups:answer", args=["-"])
-    return shown
-
-
 def answer(request: HttpRequest, token: str) -> HttpResponse:
     """Open to anyone holding the link: the token is the authorisation."""
     try:
@@ -233,7 +226,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
                 attach_errors(form, exc)
             else:
                 record(
-                    _without_token(request),
+                    request,
                     action=AuditAction.UPDATE,
                     target=visit,
                     patient=visit.plan.patient,
@@ -241,7 +234,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
                 )
                 return render(request, "followups/answered.html", {"visit": visit})
         record(
-            _without_token(request),
+            request,
             action=AuditAction.UPDATE,
             target=visit,
             patient=visit.plan.patient,
@@ -250,7 +243,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
         status = 422
     else:
         record(
-            _without_token(request),
+            request,
             action=AuditAction.VIEW,
             target=visit,
             patient=visit.plan.patient,

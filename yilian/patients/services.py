@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import secrets
 import struct
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -24,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from yilian.accounts.models import User
 from yilian.accounts.roles import Role
+from yilian.core.links import LinkGone, new_token, token_hash
 from yilian.files.services import store_upload
 from yilian.files.validators import PNG, SCANS
 from yilian.workflow.models import BusinessRequest, Status
@@ -354,15 +353,11 @@ class SigningLink:
         return self.consent.link_expires_at
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def create_signing_link(request: BusinessRequest, *, actor: User) -> SigningLink:
     """A one-time link for the patient to sign on a phone, valid for 30 minutes. A new
     link replaces any earlier one that was not used."""
     _authorise_consent(actor, request)
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     with transaction.atomic():
         request = _locked_request(request)
         _authorise_consent(actor, request)
@@ -372,14 +367,6 @@ def create_signing_link(request: BusinessRequest, *, actor: User) -> SigningLink
         consent.link_expires_at = timezone.now() + LINK_LIFETIME
         consent.save()
     return SigningLink(consent, token)
-
-
-class LinkGone(Exception):
-    """The signing link was used or has expired (a 410 for the page)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason  # "used" or "expired"
 
 
 def consent_for_token(token: str, *, lock: bool = False) -> Consent:

