@@ -6,6 +6,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
 
 def new_token() -> str:
     return secrets.token_urlsafe(32)
@@ -21,3 +24,9 @@ class LinkGone(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason  # "used" or "expired"
+
+
+def gone_response(request: HttpRequest, gone: LinkGone, *, used: str, expired: str) -> HttpResponse:
+    """The 410 page of a used or expired link, saying what to do next."""
+    context = {"reason": gone.reason, "used_note": used, "expired_note": expired}
+    return render(request, "web/link_gone.html", context, status=410)

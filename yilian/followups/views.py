@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from yilian.audit.models import AuditAction, Outcome
 from yilian.audit.services import record
+from yilian.core.links import LinkGone, gone_response
 from yilian.core.pagination import paginate
 from yilian.workflow.forms import attach_errors
 from yilian.workflow.selectors import can_see, get_request_for_user
@@ -205,12 +206,21 @@ def start_from(request: HttpRequest, public_id: str) -> HttpResponse:
     )
 
 
+def _gone(request: HttpRequest, gone: LinkGone) -> HttpResponse:
+    return gone_response(
+        request,
+        gone,
+        used=gettext("The answers were sent with it. A follow-up link works only once."),
+        expired=gettext("Ask your doctor for a new link."),
+    )
+
+
 def answer(request: HttpRequest, token: str) -> HttpResponse:
     """Open to anyone holding the link: the token is the authorisation."""
     try:
         visit = services.visit_for_token(token)
     except services.LinkGone as gone:
-        return render(request, "followups/gone.html", {"reason": gone.reason}, status=410)
+        return _gone(request, gone)
     form = AnswerForm(
         request.POST if request.method == "POST" else None, questions=visit.plan.questions
     )
@@ -221,7 +231,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
             try:
                 visit = services.answer_visit(token, values)
             except services.LinkGone as gone:
-                return render(request, "followups/gone.html", {"reason": gone.reason}, status=410)
+                return _gone(request, gone)
             except ValidationError as exc:
                 attach_errors(form, exc)
             else:

@@ -23,6 +23,7 @@ from yilian.accounts.models import User
 from yilian.audit.models import AuditAction, Outcome
 from yilian.audit.selectors import entries_for_patient
 from yilian.audit.services import record
+from yilian.core.links import LinkGone, gone_response
 from yilian.core.pagination import paginate
 from yilian.core.permissions import role_required
 from yilian.workflow import registry
@@ -301,8 +302,13 @@ def _kind_texts(business_request: BusinessRequest) -> tuple[Any, Any]:
     return kind.label, kind.description
 
 
-def _gone(request: HttpRequest, reason: str) -> HttpResponse:
-    return render(request, "patients/consent_gone.html", {"reason": reason}, status=410)
+def _gone(request: HttpRequest, gone: LinkGone) -> HttpResponse:
+    return gone_response(
+        request,
+        gone,
+        used=_("The consent was signed with it. A signing link works only once."),
+        expired=_("Ask the doctor for a new signing link."),
+    )
 
 
 def consent_sign(request: HttpRequest, token: str) -> HttpResponse:
@@ -310,7 +316,7 @@ def consent_sign(request: HttpRequest, token: str) -> HttpResponse:
     try:
         consent = services.consent_for_token(token)
     except services.LinkGone as gone:
-        return _gone(request, gone.reason)
+        return _gone(request, gone)
     form = SignatureForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
@@ -323,7 +329,7 @@ def consent_sign(request: HttpRequest, token: str) -> HttpResponse:
                     signature=form.cleaned_data["signature"],
                 )
             except services.LinkGone as gone:
-                return _gone(request, gone.reason)
+                return _gone(request, gone)
             except ValidationError as exc:
                 attach_errors(form, exc)
             else:
