@@ -4,15 +4,16 @@ taken."""
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
-from django.utils import timezone, translation
+from django.db import connection
+from django.utils import timezone
 
 from yilian.accounts.models import User
+from yilian.core.tests.race import Contender, at_once
 from yilian.patients.models import Patient
 from yilian.workflow.models import BusinessRequest
 
@@ -30,34 +31,23 @@ def test_concurrent_booking_of_one_slot_has_exactly_one_winner(clinic, staff_b, 
     weekly(clinic.expert, day)
     slot = slots_on(clinic.expert, day)[0]
     contenders = [(clinic.applicant.pk, clinic.patient.pk), (staff_b.pk, patient_b.pk)]
-    barrier = threading.Barrier(len(contenders), timeout=30)
-    results: dict[int, object] = {}
 
-    def book(user_pk: int, patient_pk: int) -> None:
-        try:
+    def booking(user_pk: int, patient_pk: int) -> Contender:
+        def prepare() -> Callable[[], BusinessRequest]:
             applicant = User.objects.get(pk=user_pk)
-            patient = Patient.objects.get(pk=patient_pk)
-            target = ClinicSlot.objects.get(pk=slot.pk)
-            barrier.wait()
-            with translation.override("en"):
-                results[user_pk] = save_visit(
-                    applicant=applicant,
-                    data=VisitData(slot=target, patient=patient, complaint="胸闷"),
-                )
-        except Exception as exc:
-            results[user_pk] = exc
-        finally:
-            connections.close_all()
+            data = VisitData(
+                slot=ClinicSlot.objects.get(pk=slot.pk),
+                patient=Patient.objects.get(pk=patient_pk),
+                complaint="胸闷",
+            )
+            return lambda: save_visit(applicant=applicant, data=data)
 
-    threads = [threading.Thread(target=book, args=c) for c in contenders]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads)
+        return prepare
 
-    winners = [r for r in results.values() if isinstance(r, BusinessRequest)]
-    losers = [r for r in results.values() if not isinstance(r, BusinessRequest)]
+    results = at_once(*(booking(*c) for c in contenders))
+
+    winners = [r for r in results if isinstance(r, BusinessRequest)]
+    losers = [r for r in results if not isinstance(r, BusinessRequest)]
     assert len(winners) == 1, results
     assert len(losers) == 1 and isinstance(losers[0], ValidationError), results
     assert "was just taken" in losers[0].message_dict["slot"][0]

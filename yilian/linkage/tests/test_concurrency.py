@@ -3,13 +3,13 @@ database connection: exactly one gets it, the other is told the quota is full.""
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable
 
 import pytest
-from django.db import connection, connections
-from django.utils import translation
+from django.db import connection
 
 from yilian.accounts.models import User
+from yilian.core.tests.race import Contender, at_once
 from yilian.workflow.models import BusinessRequest, Status
 from yilian.workflow.services import transition
 
@@ -28,31 +28,20 @@ def test_two_confirmations_of_the_last_seat_have_exactly_one_winner(
     contenders = [
         loop.advance(apply_study(staff_a, cardiology), Status.DISPATCHED) for _ in range(2)
     ]
-    barrier = threading.Barrier(len(contenders), timeout=30)
-    results: dict[int, object] = {}
     data = loop.data_for("confirm")
 
-    def confirm(request_pk: int) -> None:
-        try:
+    def confirming(request_pk: int) -> Contender:
+        def prepare() -> Callable[[], BusinessRequest]:
             actor = User.objects.get(pk=loop.expert.pk)
             target = BusinessRequest.objects.get(pk=request_pk)
-            barrier.wait()
-            with translation.override("en"):
-                results[request_pk] = transition(target, "confirm", actor=actor, **data)
-        except Exception as exc:
-            results[request_pk] = exc
-        finally:
-            connections.close_all()
+            return lambda: transition(target, "confirm", actor=actor, **data)
 
-    threads = [threading.Thread(target=confirm, args=(r.pk,)) for r in contenders]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads)
+        return prepare
 
-    winners = [r for r in results.values() if isinstance(r, BusinessRequest)]
-    losers = [r for r in results.values() if not isinstance(r, BusinessRequest)]
+    results = at_once(*(confirming(r.pk) for r in contenders))
+
+    winners = [r for r in results if isinstance(r, BusinessRequest)]
+    losers = [r for r in results if not isinstance(r, BusinessRequest)]
     assert len(winners) == 1, results
     assert len(losers) == 1, results
     assert "seats are full (1/1)" in " ".join(getattr(losers[0], "messages", [str(losers[0])]))

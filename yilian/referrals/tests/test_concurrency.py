@@ -3,13 +3,13 @@ connection: exactly one referral is created, the other is told one is already op
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable
 
 import pytest
-from django.db import connection, connections
-from django.utils import translation
+from django.db import connection
 
 from yilian.accounts.models import User
+from yilian.core.tests.race import Contender, at_once
 from yilian.referrals.services import save_referral
 from yilian.workflow.models import BusinessRequest
 
@@ -25,30 +25,19 @@ def test_two_referrals_of_one_patient_at_once_have_exactly_one_winner(
         pytest.skip("needs PostgreSQL (row locks across real connections)")
     colleague = make_user("staff", hospital=staff_a.hospital, name="钱医生")
     doctors = [staff_a, colleague]
-    barrier = threading.Barrier(len(doctors), timeout=30)
-    results: dict[int, object] = {}
 
-    def refer(user_pk: int) -> None:
-        try:
+    def referring(user_pk: int) -> Contender:
+        def prepare() -> Callable[[], BusinessRequest]:
             applicant = User.objects.get(pk=user_pk)
             data = up_data(patient_a, cardiology)
-            barrier.wait()
-            with translation.override("en"):
-                results[user_pk] = save_referral(applicant=applicant, data=data)
-        except Exception as exc:
-            results[user_pk] = exc
-        finally:
-            connections.close_all()
+            return lambda: save_referral(applicant=applicant, data=data)
 
-    threads = [threading.Thread(target=refer, args=(d.pk,)) for d in doctors]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads)
+        return prepare
 
-    winners = [r for r in results.values() if isinstance(r, BusinessRequest)]
-    losers = [r for r in results.values() if not isinstance(r, BusinessRequest)]
+    results = at_once(*(referring(d.pk) for d in doctors))
+
+    winners = [r for r in results if isinstance(r, BusinessRequest)]
+    losers = [r for r in results if not isinstance(r, BusinessRequest)]
     assert len(winners) == 1, results
     assert len(losers) == 1, results
     assert "open referral" in " ".join(getattr(losers[0], "messages", [str(losers[0])])).lower()

@@ -3,14 +3,14 @@ each on their own database connection: exactly one wins, the other is told who d
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable
 
 import pytest
-from django.db import connection, connections
-from django.utils import translation
+from django.db import connection
 
 from yilian.accounts.models import User
 from yilian.accounts.roles import Role
+from yilian.core.tests.race import Contender, at_once
 from yilian.orgs.models import Team
 from yilian.workflow.models import Action, BusinessRequest, Status
 from yilian.workflow.services import TransitionError, transition
@@ -31,29 +31,19 @@ def test_concurrent_dispatch_has_exactly_one_winner(
     second_manager = make_user(Role.MANAGER, hospital=lead_hospital, name="张三")
     request = loop.at(Status.APPROVED, kind=MANUAL)
     contenders = [(loop.manager.pk, team.pk), (second_manager.pk, other_team.pk)]
-    barrier = threading.Barrier(len(contenders), timeout=30)
-    results: dict[int, object] = {}
 
-    def dispatch(manager_pk: int, team_pk: int) -> None:
-        try:
+    def dispatching(manager_pk: int, team_pk: int) -> Contender:
+        def prepare() -> Callable[[], BusinessRequest]:
             # Everything read on this thread's own connection.
             actor = User.objects.get(pk=manager_pk)
             chosen = Team.objects.get(pk=team_pk)
             target = BusinessRequest.objects.get(pk=request.pk)
-            barrier.wait()
-            with translation.override("en"):  # each thread has its own active language
-                results[manager_pk] = transition(target, "dispatch", actor=actor, team=chosen)
-        except Exception as exc:
-            results[manager_pk] = exc
-        finally:
-            connections.close_all()
+            return lambda: transition(target, "dispatch", actor=actor, team=chosen)
 
-    threads = [threading.Thread(target=dispatch, args=c) for c in contenders]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads)
+        return prepare
+
+    outcomes = at_once(*(dispatching(*c) for c in contenders))
+    results = dict(zip((m for m, _team in contenders), outcomes, strict=True))
 
     winners = {pk: r for pk, r in results.items() if isinstance(r, BusinessRequest)}
     losers = {pk: r for pk, r in results.items() if not isinstance(r, BusinessRequest)}
