@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "yilian.referrals",
     "yilian.clinics",
     "yilian.followups",
+    "yilian.analytics",
     "yilian.realtime",
     "yilian.web",
     "django.contrib.auth",

@@ -218,8 +218,8 @@ MODULES: tuple[Module, ...] = (
         frozenset({R.MANAGER, R.PLATFORM_ADMIN, R.HOSPITAL_ADMIN}),
         pages=(
             Page(
-                _("Alliance overview"),
-                "web:overview",
+                _("Application effect"),
+                "analytics:dashboard",
                 frozenset({R.MANAGER, R.PLATFORM_ADMIN, R.HOSPITAL_ADMIN}),
             ),
         ),
