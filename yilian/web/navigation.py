@@ -88,6 +88,7 @@ MODULES: tuple[Module, ...] = (
         pages=(
             Page(_("Patients"), "patients:list", frozenset({R.STAFF, R.HOSPITAL_ADMIN})),
             Page(_("Today's e-clinic"), "clinics:queue", frozenset({R.EXPERT})),
+            Page(_("Difficult cases"), "casebank:list", frozenset({R.STAFF, R.EXPERT, R.MANAGER})),
             Page(_("Follow-up visits"), "followups:due", frozenset({R.STAFF, R.HOSPITAL_ADMIN})),
             Page(
                 _("Follow-up templates"),

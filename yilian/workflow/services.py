@@ -24,9 +24,9 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from yilian.analytics.services import record_activity
 from yilian.accounts.models import User
 from yilian.accounts.roles import Role
+from yilian.analytics.services import record_activity
 from yilian.notify.services import notify
 from yilian.orgs.models import Hospital, Room, Team
 from yilian.orgs.selectors import disabled_kinds
