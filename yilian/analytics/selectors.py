@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from yilian.accounts.models import User
 from yilian.accounts.roles import PLATFORM_ROLES, Role
 from yilian.orgs.models import Division, Hospital
-from yilian.orgs.selectors import AllianceSummary, alliance_summary
+from yilian.orgs.selectors import AllianceSummary, Share, alliance_summary
 from yilian.workflow.models import Action
 from yilian.workflow.registry import all_kinds
 
@@ -137,7 +137,7 @@ class Dashboard:
     values: list[Value]
     months: list[Month]
     previous_months: list[Month]
-    provinces: list[tuple[str, str, int]]  # (code, name, business interactions)
+    provinces: list[Share]  # business interactions per province
     scope_hospital: Hospital | None = None
 
 
@@ -184,20 +184,28 @@ def _totals(rows: Iterable[dict[str, Any]]) -> dict[str, int]:
 def _monthly(rows: Iterable[dict[str, Any]], start: date, end: date) -> list[Month]:
     by_month: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in rows:
-        month = row["month"]
-        month = month.date() if hasattr(month, "date") else month
         for figure in FIGURES:
             if figure.counts(row["kind"], row["metric"]):
-                by_month[month][figure.key] += row["n"]
+                by_month[row["month"]][figure.key] += row["n"]
     months = []
     cursor = start.replace(day=1)
     while cursor <= end:
         months.append(Month(cursor, {f.key: by_month[cursor].get(f.key, 0) for f in FIGURES}))
-        cursor = (cursor.replace(day=28) + _FOUR_DAYS).replace(day=1)
+        cursor = _next_month(cursor)
     return months
 
 
-_FOUR_DAYS = date(2000, 1, 5) - date(2000, 1, 1)
+def _as_date(value: date | datetime) -> date:
+    """A truncated month as a date (SQLite gives a date, PostgreSQL may give a datetime)."""
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _next_month(first: date) -> date:
+    return (
+        first.replace(year=first.year + 1, month=1)
+        if first.month == 12
+        else first.replace(month=first.month + 1)
+    )
 
 
 def dashboard(filters: Filters, *, scope_hospital: Hospital | None = None) -> Dashboard:
@@ -216,8 +224,7 @@ def dashboard(filters: Filters, *, scope_hospital: Hospital | None = None) -> Da
     current_rows: list[dict[str, Any]] = []
     previous_rows: list[dict[str, Any]] = []
     for row in monthly:
-        month = row["month"]
-        month = month.date() if hasattr(month, "date") else month
+        month = row["month"] = _as_date(row["month"])
         if filters.start.replace(day=1) <= month <= filters.end:
             current_rows.append(row)
         if previous.start.replace(day=1) <= month <= previous.end:
@@ -259,17 +266,16 @@ def _tier_averages(filters: Filters, hospital: Hospital) -> dict[str, float]:
     return {key: round(value / count, 1) for key, value in totals.items()}
 
 
-def _province_ranking(filters: Filters) -> list[tuple[str, str, int]]:
+def _province_ranking(filters: Filters) -> list[Share]:
+    """Business interactions per province, most first, with each one's share."""
     interactions = next(f for f in FIGURES if f.key == "interactions")
-    rows = (
+    rows = list(
         _rollups(filters, filters.start, filters.end)
         .filter(metric__in=interactions.metrics)
-        .values("hospital__province_code")
+        .values_list("hospital__province_code")
         .annotate(n=Sum("count"))
-        .order_by("-n")
+        .order_by("-n", "hospital__province_code")
     )
     names = dict(Division.objects.filter(level=Division.Level.PROVINCE).values_list("code", "name"))
-    return [
-        (row["hospital__province_code"], names.get(row["hospital__province_code"], ""), row["n"])
-        for row in rows
-    ]
+    total = sum(n for _code, n in rows)
+    return [Share(code, names.get(code, code), n, round(100 * n / total, 1)) for code, n in rows]

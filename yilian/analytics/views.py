@@ -48,7 +48,6 @@ def _chart_data(board: selectors.Dashboard) -> dict[str, Any]:
             }
             for v in board.values
         ],
-        "provinces": [{"name": name, "value": n} for _code, name, n in board.provinces],
         "labels": {"current": gettext("This period"), "previous": gettext("A year earlier")},
     }
 
