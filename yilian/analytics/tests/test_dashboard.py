@@ -80,7 +80,9 @@ def test_paper_scale_alliance_with_generated_history_matches_the_raw_events():
         if previous:
             assert value.growth == round(100 * (current - previous) / previous, 1)
     growth = {v.figure.key: v.growth for v in board.values}
-    # The generated history grows as the paper reports (within sampling noise).
-    assert 35 < growth["consultations"] < 70
-    assert 60 < growth["training"] < 85
+    # The generated history grows as the paper reports, within sampling noise (the figures
+    # with thousands of events; the demo's own consultations add to the small ones).
+    assert 30 < growth["logins"] < 40
+    assert 65 < growth["training"] < 80
+    assert growth["consultations"] > 20
     assert {f.key for f in FIGURES} == set(growth)
