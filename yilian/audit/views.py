@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
+from yilian.core.export import safe_cell
 from yilian.core.pagination import paginate
 from yilian.core.permissions import role_required
 
@@ -96,9 +97,9 @@ async def _csv_rows(
         yield writer.writerow(
             [
                 timezone.localtime(entry.at).isoformat(timespec="seconds"),
-                _cell(actor.name) if actor else "",
+                safe_cell(actor.name) if actor else "",
                 actor.phone if actor else "",
-                _cell(actor.hospital.name) if actor and actor.hospital else "",
+                safe_cell(actor.hospital.name) if actor and actor.hospital else "",
                 labels["action"].get(entry.action, entry.action),
                 entry.object_type,
                 entry.object_id,
@@ -108,8 +109,3 @@ async def _csv_rows(
                 entry.path,
             ]
         )
-
-
-def _cell(value: str) -> str:
-    """A text cell a spreadsheet will not run as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

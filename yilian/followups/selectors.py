@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from yilian.accounts.models import User
 from yilian.accounts.roles import Role
@@ -122,3 +123,38 @@ def get_template_to_edit(user: User, public_id: UUID | str) -> FollowUpTemplate:
     if not may_edit_template(user, template):
         raise Http404
     return template
+
+
+def outcome_after(request: BusinessRequest) -> str:
+    """What the latest answered follow-up visit of ``request``'s patient after it was
+    completed says ("Day 30: question — answer; …"); empty when nothing is known yet."""
+    if request.patient_id is None or request.completed_at is None:
+        return ""
+    visit = (
+        FollowUpVisit.objects.filter(
+            plan__patient_id=request.patient_id,
+            answered_at__gte=request.completed_at,
+        )
+        .select_related("plan")
+        .order_by("-answered_at")
+        .first()
+    )
+    if visit is None:
+        return ""
+    answers = "; ".join(
+        f"{q.get('label', '')} — {_answer_text(visit.answers.get(f'q{n}'))}"
+        for n, q in enumerate(visit.plan.questions, start=1)
+        if visit.answers.get(f"q{n}") not in (None, "")
+    )
+    return gettext("Follow-up day %(day)d: %(answers)s") % {
+        "day": visit.offset_days,
+        "answers": answers,
+    }
+
+
+def _answer_text(value: Any) -> str:
+    if value is True:
+        return gettext("yes")
+    if value is False:
+        return gettext("no")
+    return str(value)

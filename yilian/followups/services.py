@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yilian.accounts.models import User
 from yilian.accounts.roles import Role
+from yilian.casebank.services import refresh_outcomes
 from yilian.core.links import LinkGone, new_token, token_hash
 from yilian.notify.services import notify
 from yilian.patients.models import Patient
@@ -531,6 +532,7 @@ def answer_visit(token: str, raw: Mapping[str, Any]) -> FollowUpVisit:
         visit.save(update_fields=["answers", "answered_at", "status", "updated_at"])
         if hit:
             transaction.on_commit(partial(_tell_doctor, visit.pk, "alert"), robust=True)
+        transaction.on_commit(partial(refresh_outcomes, visit.plan.patient_id), robust=True)
     return visit
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from yilian.accounts.models import User
@@ -120,9 +120,14 @@ def _shares(rows: dict[str, int], choices: list[tuple[str, Any]], total: int) ->
     ]
 
 
-def alliance_summary() -> AllianceSummary:
-    """The alliance at a glance: member institutions, provinces, tier and category mix."""
-    members = Hospital.objects.filter(status=Hospital.Status.ACTIVE)
+def alliance_summary(members: QuerySet[Hospital] | None = None) -> AllianceSummary:
+    """The alliance at a glance: member institutions, provinces, tier and category mix
+    (of ``members``, some of the active hospitals; default: all of them)."""
+    users = User.objects.active()
+    if members is None:
+        members = Hospital.objects.filter(status=Hospital.Status.ACTIVE)
+    else:
+        users = users.filter(hospital__in=members)
     totals = members.aggregate(
         institutions=Count("id"), provinces=Count("province_code", distinct=True)
     )
@@ -135,7 +140,7 @@ def alliance_summary() -> AllianceSummary:
         provinces_total=Division.objects.filter(level=Division.Level.PROVINCE).count(),
         tiers=_shares(tiers, Hospital.Tier.choices, total),
         categories=_shares(categories, Hospital.Category.choices, total),
-        users=User.objects.active().count(),
+        users=users.count(),
     )
 
 

@@ -88,6 +88,7 @@ MODULES: tuple[Module, ...] = (
         pages=(
             Page(_("Patients"), "patients:list", frozenset({R.STAFF, R.HOSPITAL_ADMIN})),
             Page(_("Today's e-clinic"), "clinics:queue", frozenset({R.EXPERT})),
+            Page(_("Difficult cases"), "casebank:list", frozenset({R.STAFF, R.EXPERT, R.MANAGER})),
             Page(_("Follow-up visits"), "followups:due", frozenset({R.STAFF, R.HOSPITAL_ADMIN})),
             Page(
                 _("Follow-up templates"),
@@ -218,8 +219,8 @@ MODULES: tuple[Module, ...] = (
         frozenset({R.MANAGER, R.PLATFORM_ADMIN, R.HOSPITAL_ADMIN}),
         pages=(
             Page(
-                _("Alliance overview"),
-                "web:overview",
+                _("Application effect"),
+                "analytics:dashboard",
                 frozenset({R.MANAGER, R.PLATFORM_ADMIN, R.HOSPITAL_ADMIN}),
             ),
         ),

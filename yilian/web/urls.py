@@ -9,5 +9,4 @@ urlpatterns = [
     path("services/", views.services, name="services"),
     path("hospitals/", views.hospitals, name="hospitals"),
     path("hospitals/<uuid:public_id>/", views.hospital_detail, name="hospital_detail"),
-    path("overview/", views.overview, name="overview"),
 ]

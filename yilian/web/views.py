@@ -10,7 +10,6 @@ from yilian.accounts.roles import PLATFORM_ROLES, Role
 from yilian.accounts.selectors import can_review_registrations, pending_registration_count
 from yilian.core.health import run_checks
 from yilian.core.pagination import paginate
-from yilian.core.permissions import role_required
 from yilian.notify.selectors import notifications_for
 from yilian.orgs import selectors as orgs
 from yilian.orgs.models import Hospital
@@ -81,8 +80,3 @@ def hospitals(request: HttpRequest) -> HttpResponse:
 def hospital_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     profile = orgs.hospital_profile(request.user, public_id)
     return render(request, "web/hospital_detail.html", {"profile": profile})
-
-
-@role_required(Role.MANAGER, Role.PLATFORM_ADMIN, Role.HOSPITAL_ADMIN)
-def overview(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/overview.html", {"summary": orgs.alliance_summary()})

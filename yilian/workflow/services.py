@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yilian.accounts.models import User
 from yilian.accounts.roles import Role
+from yilian.analytics.services import record_activity
 from yilian.notify.services import notify
 from yilian.orgs.models import Hospital, Room, Team
 from yilian.orgs.selectors import disabled_kinds
@@ -120,9 +121,10 @@ def create_request(
             desired_end=desired_end,
             patient=patient,
         )
-        RequestEvent.objects.create(
+        event = RequestEvent.objects.create(
             request=request, actor=applicant, action=A.CREATE, from_status="", to_status=S.DRAFT
         )
+        _count(request, event)
     return request
 
 
@@ -455,6 +457,7 @@ def _apply(
         payload=step.payload,
         created_at=now,
     )
+    _count(request, event)
     transaction.on_commit(
         partial(
             _announce,
@@ -467,6 +470,17 @@ def _apply(
         robust=True,
     )
     return event
+
+
+def _count(request: BusinessRequest, event: RequestEvent) -> None:
+    """Every business action is an activity of the applicant hospital (the dashboard)."""
+    record_activity(
+        action=event.action,
+        user=event.actor,
+        hospital=request.applicant_hospital_id,
+        kind=request.kind,
+        at=event.created_at,
+    )
 
 
 def _advance_automatically(request: BusinessRequest, kind: Kind) -> None:

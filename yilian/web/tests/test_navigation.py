@@ -34,7 +34,7 @@ def test_hospital_admin_gets_registrations_member_hospitals_and_the_overview(hos
         **{key: [] for key in BUSINESS},
         "medical": ["patients:list", "followups:due", "followups:templates"],
         "platform": ["accounts:registrations", "web:hospitals"],
-        "analytics": ["web:overview"],
+        "analytics": ["analytics:dashboard"],
     }
 
 
@@ -43,7 +43,7 @@ def test_platform_admin_gets_every_module_and_page(platform_admin):
         **{key: [] for key in BUSINESS},
         "linkage": ["linkage:quotas", "linkage:special_types"],
         "platform": ["accounts:registrations", "web:hospitals"],
-        "analytics": ["web:overview"],
+        "analytics": ["analytics:dashboard"],
     }
 
 
@@ -53,7 +53,7 @@ def test_manager_gets_every_module_but_not_registrations(manager):
         "medical": ["followups:templates"],
         "linkage": ["linkage:quotas"],
         "platform": ["web:hospitals"],
-        "analytics": ["web:overview"],
+        "analytics": ["analytics:dashboard"],
     }
 
 
@@ -107,7 +107,7 @@ def test_module_urls_point_at_the_catalogue_section_or_first_page():
 
     assert urls["medical"] == f"{reverse('web:services')}#medical"
     assert urls["platform"] == reverse("accounts:registrations")
-    assert urls["analytics"] == reverse("web:overview")
+    assert urls["analytics"] == reverse("analytics:dashboard")
     assert urls["security"] == reverse("audit:entries")
 
 
@@ -118,7 +118,7 @@ def test_sidebar_renders_the_hospital_admins_pages(login, hospital_admin_a):
     links = [a.get("href") for a in sidebar.find_all("a")]
     assert reverse("accounts:registrations") in links
     assert reverse("web:hospitals") in links
-    assert reverse("web:overview") in links
+    assert reverse("analytics:dashboard") in links
 
 
 def test_sidebar_of_staff_has_no_management_links(login, staff_a):
@@ -127,7 +127,7 @@ def test_sidebar_of_staff_has_no_management_links(login, staff_a):
     sidebar = parse(response).one("nav", class_="yl-sidebar")
     links = [a.get("href") for a in sidebar.find_all("a")]
     assert reverse("accounts:registrations") not in links
-    assert reverse("web:overview") not in links
+    assert reverse("analytics:dashboard") not in links
     assert f"{reverse('web:services')}#quality" in links
 
 

@@ -1,0 +1,86 @@
+"""Analytics (ARCHITECTURE §8): the activity log and its daily rollups.
+
+``ActivityEvent`` — one row per login and per business action, appended, never edited.
+``DailyRollup`` — the count of events per day × hospital × business kind × metric, kept
+current in the same transaction as the event, so the dashboard reads a few thousand rollup
+rows instead of millions of events. ``rebuild_rollups`` recomputes them from the events.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Metric(models.TextChoices):
+    """What an event counts as. Business actions are the workflow's action codes (submit,
+    complete …); the metrics below are the ones that are not business actions."""
+
+    LOGIN = "login", _("login")
+    TRAINING = "training", _("training participation")
+
+
+class ActivityEvent(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    occurred_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    # The hospital the figure belongs to: the user's for a login, the applicant hospital
+    # for a business action. Events without one (a platform account with no hospital)
+    # are kept but not rolled up per hospital.
+    hospital = models.ForeignKey(
+        "orgs.Hospital",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("hospital"),
+    )
+    kind = models.CharField(_("business kind"), max_length=40, blank=True)
+    action = models.CharField(_("action"), max_length=20)
+
+    class Meta:
+        verbose_name = _("activity event")
+        verbose_name_plural = _("activity events")
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d} {self.kind or '-'} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("Activity events are append-only.")
+        super().save(*args, **kwargs)
+
+
+class DailyRollup(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    date = models.DateField(_("date"))
+    hospital = models.ForeignKey(
+        "orgs.Hospital", on_delete=models.CASCADE, related_name="+", verbose_name=_("hospital")
+    )
+    kind = models.CharField(_("business kind"), max_length=40, blank=True)
+    metric = models.CharField(_("metric"), max_length=20)
+    count = models.PositiveBigIntegerField(_("count"), default=0)
+
+    class Meta:
+        verbose_name = _("daily rollup")
+        verbose_name_plural = _("daily rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date", "hospital", "kind", "metric"], name="analytics_rollup_key"
+            )
+        ]
+        indexes = [models.Index(fields=["metric", "date"], name="analytics_rollup_metric_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.hospital_id} {self.kind or '-'} {self.metric}={self.count}"

@@ -1,0 +1,281 @@
+"""Reading the application-effect dashboard (the paper's section 2.5).
+
+Every figure is read from the daily rollups — a fixed number of queries whatever the
+number of events — and compared with the same dates one year earlier.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from yilian.accounts.models import User
+from yilian.accounts.roles import PLATFORM_ROLES, Role
+from yilian.orgs.models import Division, Hospital
+from yilian.orgs.selectors import AllianceSummary, Share, alliance_summary
+from yilian.workflow.models import Action
+from yilian.workflow.registry import all_kinds
+
+from .models import DailyRollup, Metric
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A headline figure: the events of ``metrics`` (of ``kinds``; None: any kind)."""
+
+    key: str
+    label: Promise
+    metrics: frozenset[str]
+    kinds: frozenset[str] | None = None
+
+    def counts(self, kind: str, metric: str) -> bool:
+        return metric in self.metrics and (self.kinds is None or kind in self.kinds)
+
+    @property
+    def drill(self) -> list[tuple[str, Promise | str]]:
+        """The businesses to open the list of requests of (code, label)."""
+        known = {k.code: k.label for k in all_kinds()}
+        return [(code, known[code]) for code in sorted(self.kinds or ()) if code in known]
+
+
+# A business is counted as a case when its service was delivered (the team completed it).
+CASE = Action.COMPLETE
+BUSINESS_ACTIONS = frozenset(a.value for a in Action)
+FIGURES: tuple[Figure, ...] = (
+    Figure("logins", _("Logins"), frozenset({Metric.LOGIN})),
+    Figure(
+        "interactions",
+        _("Business interactions"),
+        BUSINESS_ACTIONS | {Metric.TRAINING},
+    ),
+    Figure(
+        "consultations", _("Remote consultations"), frozenset({CASE}), frozenset({"consultation"})
+    ),
+    Figure("referrals", _("Two-way referrals"), frozenset({CASE}), frozenset({"referral"})),
+    Figure("training", _("Training participations"), frozenset({Metric.TRAINING})),
+    Figure(
+        "study",
+        _("Study visits and advanced study"),
+        frozenset({CASE}),
+        frozenset({"study_visit", "clinical_observation", "advanced_study"}),
+    ),
+)
+FIGURE_KEYS = frozenset(f.key for f in FIGURES)
+DASHBOARD_ROLES = frozenset({Role.MANAGER, Role.PLATFORM_ADMIN, Role.HOSPITAL_ADMIN})
+
+
+def may_view_dashboard(user: User) -> bool:
+    return bool(user.is_authenticated and user.can_use_business and user.has_role(*DASHBOARD_ROLES))
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: date
+    end: date  # inclusive
+    province: str = ""
+    tier: str = ""
+    hospital: Hospital | None = None
+    kind: str = ""
+
+    @property
+    def narrows_places(self) -> bool:
+        return bool(self.province or self.tier or self.hospital)
+
+    @property
+    def previous(self) -> Filters:
+        """The same dates one year earlier (29 February falls back to the 28th)."""
+        return replace(self, start=_year_earlier(self.start), end=_year_earlier(self.end))
+
+
+def _year_earlier(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
+def default_filters() -> Filters:
+    today = timezone.localdate()
+    return Filters(start=today.replace(month=1, day=1), end=today)
+
+
+@dataclass(frozen=True)
+class Value:
+    figure: Figure
+    current: int
+    previous: int
+    # Average per hospital of the same tier (a hospital admin's comparison); None otherwise.
+    tier_average: float | None = None
+
+    @property
+    def growth(self) -> float | None:
+        """Year-on-year growth in percent (None when there is nothing to compare with)."""
+        if not self.previous:
+            return None
+        return round(100 * (self.current - self.previous) / self.previous, 1)
+
+
+@dataclass(frozen=True)
+class Month:
+    month: date
+    values: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    filters: Filters
+    summary: AllianceSummary
+    values: list[Value]
+    months: list[Month]
+    previous_months: list[Month]
+    provinces: list[Share]  # business interactions per province
+    scope_hospital: Hospital | None = None
+
+
+def dashboard_scope(user: User) -> Hospital | None:
+    """The one hospital a hospital admin's dashboard is limited to; None for the alliance."""
+    if user.has_role(*PLATFORM_ROLES):
+        return None
+    return user.hospital
+
+
+def members(filters: Filters) -> QuerySet[Hospital]:
+    qs = Hospital.objects.filter(status=Hospital.Status.ACTIVE)
+    if filters.province:
+        qs = qs.filter(province_code=filters.province)
+    if filters.tier:
+        qs = qs.filter(tier=filters.tier)
+    if filters.hospital is not None:
+        qs = qs.filter(pk=filters.hospital.pk)
+    return qs
+
+
+def _rollups(filters: Filters, start: date, end: date) -> QuerySet[DailyRollup]:
+    qs = DailyRollup.objects.filter(date__gte=start, date__lte=end)
+    if filters.province:
+        qs = qs.filter(hospital__province_code=filters.province)
+    if filters.tier:
+        qs = qs.filter(hospital__tier=filters.tier)
+    if filters.hospital is not None:
+        qs = qs.filter(hospital_id=filters.hospital.pk)
+    if filters.kind:
+        qs = qs.filter(Q(kind=filters.kind) | Q(kind=""))
+    return qs
+
+
+def _totals(rows: Iterable[dict[str, Any]]) -> dict[str, int]:
+    totals: dict[str, int] = defaultdict(int)
+    for row in rows:
+        for figure in FIGURES:
+            if figure.counts(row["kind"], row["metric"]):
+                totals[figure.key] += row["n"]
+    return totals
+
+
+def _monthly(rows: Iterable[dict[str, Any]], start: date, end: date) -> list[Month]:
+    by_month: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        for figure in FIGURES:
+            if figure.counts(row["kind"], row["metric"]):
+                by_month[row["month"]][figure.key] += row["n"]
+    months = []
+    cursor = start.replace(day=1)
+    while cursor <= end:
+        months.append(Month(cursor, {f.key: by_month[cursor].get(f.key, 0) for f in FIGURES}))
+        cursor = _next_month(cursor)
+    return months
+
+
+def _as_date(value: date | datetime) -> date:
+    """A truncated month as a date (SQLite gives a date, PostgreSQL may give a datetime)."""
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _next_month(first: date) -> date:
+    return (
+        first.replace(year=first.year + 1, month=1)
+        if first.month == 12
+        else first.replace(month=first.month + 1)
+    )
+
+
+def dashboard(filters: Filters, *, scope_hospital: Hospital | None = None) -> Dashboard:
+    """Every figure of the dashboard for ``filters`` (limited to ``scope_hospital`` when
+    given, with the averages of its tier beside it): seven queries, whatever the volume."""
+    if scope_hospital is not None:
+        filters = replace(filters, hospital=scope_hospital, province="", tier="")
+    previous = filters.previous
+    monthly = (
+        _rollups(filters, previous.start, filters.end)
+        .annotate(month=TruncMonth("date"))
+        .values("month", "kind", "metric")
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    current_rows: list[dict[str, Any]] = []
+    previous_rows: list[dict[str, Any]] = []
+    for row in monthly:
+        month = row["month"] = _as_date(row["month"])
+        if filters.start.replace(day=1) <= month <= filters.end:
+            current_rows.append(row)
+        if previous.start.replace(day=1) <= month <= previous.end:
+            previous_rows.append(row)
+    # Whole days, not months, decide the headline figures: one query per period.
+    current = _totals(_by_kind_metric(filters, filters.start, filters.end))
+    before = _totals(_by_kind_metric(filters, previous.start, previous.end))
+    averages = _tier_averages(filters, scope_hospital) if scope_hospital is not None else {}
+    values = [
+        Value(
+            f,
+            current.get(f.key, 0),
+            before.get(f.key, 0),
+            averages.get(f.key) if scope_hospital is not None else None,
+        )
+        for f in FIGURES
+    ]
+    return Dashboard(
+        filters=filters,
+        summary=alliance_summary(members(filters) if filters.narrows_places else None),
+        values=values,
+        months=_monthly(current_rows, filters.start, filters.end),
+        previous_months=_monthly(previous_rows, previous.start, previous.end),
+        provinces=_province_ranking(filters),
+        scope_hospital=scope_hospital,
+    )
+
+
+def _by_kind_metric(filters: Filters, start: date, end: date) -> list[dict[str, Any]]:
+    return list(
+        _rollups(filters, start, end).values("kind", "metric").annotate(n=Sum("count")).order_by()
+    )
+
+
+def _tier_averages(filters: Filters, hospital: Hospital) -> dict[str, float]:
+    peers = replace(filters, hospital=None, tier=hospital.tier, province="")
+    totals = _totals(_by_kind_metric(peers, filters.start, filters.end))
+    count = members(peers).count() or 1
+    return {key: round(value / count, 1) for key, value in totals.items()}
+
+
+def _province_ranking(filters: Filters) -> list[Share]:
+    """Business interactions per province, most first, with each one's share."""
+    interactions = next(f for f in FIGURES if f.key == "interactions")
+    rows = list(
+        _rollups(filters, filters.start, filters.end)
+        .filter(metric__in=interactions.metrics)
+        .values_list("hospital__province_code")
+        .annotate(n=Sum("count"))
+        .order_by("-n", "hospital__province_code")
+    )
+    names = dict(Division.objects.filter(level=Division.Level.PROVINCE).values_list("code", "name"))
+    total = sum(n for _code, n in rows)
+    return [Share(code, names.get(code, code), n, round(100 * n / total, 1)) for code, n in rows]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CasebankConfig(AppConfig):
+    name = "yilian.casebank"
+    label = "casebank"
