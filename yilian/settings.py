@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "yilian.referrals",
     "yilian.clinics",
     "yilian.followups",
+    "yilian.accession",
+    "yilian.supervision",
     "yilian.realtime",
     "yilian.web",
     "django.contrib.auth",

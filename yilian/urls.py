@@ -17,6 +17,8 @@ urlpatterns = [
     path("files/", include("yilian.files.urls")),
     path("patients/", include("yilian.patients.urls")),
     path("audit/", include("yilian.audit.urls")),
+    path("", include("yilian.accession.urls")),
+    path("supervision/", include("yilian.supervision.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),
     path("django-admin/", admin.site.urls),
