@@ -175,3 +175,35 @@ def test_a_platform_admin_adds_a_question_in_the_page_and_the_next_assessment_sh
     assessment = Assessment.objects.get(hospital=application.hospital)
     scored = next(a for a in assessment.answers if a["question"] == str(added.public_id))
     assert (scored["points"], scored["max"]) == (3, 6)
+
+
+def test_a_manager_starts_the_annual_reassessment_and_the_hospital_admin_answers_it(
+    client, manager, hospital_admin_a, hospital_a
+):
+    client.force_login(manager)
+    response = client.post(reverse("accession:reassess", args=[hospital_a.public_id]))
+    assert response.status_code == 302
+    assessment = Assessment.objects.get(hospital=hospital_a)
+
+    client.force_login(hospital_admin_a)
+    fill = reverse("accession:fill", args=[assessment.public_id])
+    assert client.get(fill).status_code == 200
+    assert client.post(fill, full_answers()).status_code == 302
+    assessment.refresh_from_db()
+    assert assessment.status == Assessment.Status.SUBMITTED
+    assert assessment.submitted_by == hospital_admin_a
+
+
+def test_another_hospitals_admin_cannot_open_the_reassessment(
+    client, manager, hospital_admin_b, hospital_a
+):
+    client.force_login(manager)
+    client.post(reverse("accession:reassess", args=[hospital_a.public_id]))
+    assessment = Assessment.objects.get(hospital=hospital_a)
+
+    client.force_login(hospital_admin_b)
+    fill = reverse("accession:fill", args=[assessment.public_id])
+    assert client.get(fill).status_code == 404
+    assert client.post(fill, full_answers()).status_code == 404
+    assessment.refresh_from_db()
+    assert assessment.status == Assessment.Status.OPEN

@@ -23,7 +23,8 @@ def test_a_hospital_whose_plan_disables_consultations_cannot_apply_for_one(clien
     assert page.status_code == 403
     assert "cooperation plan does not cover" in page.content.decode()
     posted = client.post(
-        reverse("workflow:apply_kind", args=["consultation"]), {"title": "会诊", "urgency": "routine"}
+        reverse("workflow:apply_kind", args=["consultation"]),
+        {"title": "会诊", "urgency": "routine"},
     )
     assert posted.status_code == 403
     assert not BusinessRequest.objects.exists()
