@@ -201,7 +201,7 @@ MODULES: tuple[Module, ...] = (
         "platform",
         _("Platform management"),
         "sliders",
-        ALL_MEMBERS,
+        frozenset({R.PLATFORM_ADMIN, R.MANAGER, R.HOSPITAL_ADMIN, R.SECURITY_ADMIN, R.ROOM_ADMIN}),
         pages=(
             Page(
                 _("Registrations"),
@@ -242,11 +242,7 @@ MODULES: tuple[Module, ...] = (
                 "supervision:room_admins",
                 frozenset({R.PLATFORM_ADMIN}),
             ),
-            Page(
-                _("Role change log"),
-                "accounts:role_changes",
-                frozenset({R.PLATFORM_ADMIN, R.AUDITOR, R.SECURITY_ADMIN}),
-            ),
+            Page(_("Role change log"), "accounts:role_changes", frozenset({R.PLATFORM_ADMIN})),
         ),
     ),
     Module(
@@ -267,7 +263,14 @@ MODULES: tuple[Module, ...] = (
         _("Security and audit"),
         "shield-check",
         frozenset({R.AUDITOR, R.SECURITY_ADMIN}),
-        pages=(Page(_("Audit trail"), "audit:entries", frozenset({R.AUDITOR, R.SECURITY_ADMIN})),),
+        pages=(
+            Page(_("Audit trail"), "audit:entries", frozenset({R.AUDITOR, R.SECURITY_ADMIN})),
+            Page(
+                _("Role change log"),
+                "accounts:role_changes",
+                frozenset({R.AUDITOR, R.SECURITY_ADMIN}),
+            ),
+        ),
     ),
 )
 

@@ -157,9 +157,8 @@ def _terms(**changes) -> services.PlanTerms:
     return services.PlanTerms(**fields)
 
 
-@pytest.mark.django_db(transaction=True)
 def test_approving_the_plan_activates_the_hospital_and_sends_a_one_time_link(
-    lead_hospital, manager
+    lead_hospital, manager, django_capture_on_commit_callbacks
 ):
     application, _token = services.apply_to_join(hospital_data(), CONTACT, licence())
     services.review_application(application, actor=manager, decision="accept")
@@ -167,7 +166,8 @@ def test_approving_the_plan_activates_the_hospital_and_sends_a_one_time_link(
         Assessment.objects.get(hospital=application.hospital), full_answers()
     )
 
-    plan = services.approve_plan(assessment, actor=manager, terms=_terms())
+    with django_capture_on_commit_callbacks(execute=True):
+        plan = services.approve_plan(assessment, actor=manager, terms=_terms())
 
     hospital = Hospital.objects.get(pk=application.hospital_id)
     assert hospital.status == Hospital.Status.ACTIVE

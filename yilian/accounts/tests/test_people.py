@@ -155,3 +155,20 @@ def test_a_hospital_admin_sees_only_their_hospitals_people(
     assert str(staff_a.public_id) in shown
     assert str(staff_b.public_id) not in shown
     assert str(manager.public_id) not in shown
+
+
+def test_a_platform_admin_puts_an_expert_in_an_execution_team(
+    client, platform_admin, expert, staff_b, lead_hospital
+):
+    from yilian.orgs.tests.factories import TeamFactory
+
+    team = TeamFactory(hospital=lead_hospital)
+    client.force_login(platform_admin)
+    url = reverse("accounts:person_team", args=[expert.public_id])
+
+    assert client.post(url, {"team": str(team.public_id), "member": "1"}).status_code == 302
+    assert expert in team.members.all()
+
+    refused = reverse("accounts:person_team", args=[staff_b.public_id])
+    client.post(refused, {"team": str(team.public_id), "member": "1"})
+    assert staff_b not in team.members.all()  # not an expert

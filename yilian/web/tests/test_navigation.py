@@ -33,7 +33,14 @@ def test_hospital_admin_gets_registrations_member_hospitals_and_the_overview(hos
     assert _menu(hospital_admin_a) == {
         **{key: [] for key in BUSINESS},
         "medical": ["patients:list", "followups:due", "followups:templates"],
-        "platform": ["accounts:registrations", "web:hospitals"],
+        "platform": [
+            "accounts:registrations",
+            "web:hospitals",
+            "accounts:people",
+            "accession:assessments",
+            "accession:my_plan",
+            "supervision:tickets",
+        ],
         "analytics": ["web:overview"],
     }
 
@@ -42,7 +49,18 @@ def test_platform_admin_gets_every_module_and_page(platform_admin):
     assert _menu(platform_admin) == {
         **{key: [] for key in BUSINESS},
         "linkage": ["linkage:quotas", "linkage:special_types"],
-        "platform": ["accounts:registrations", "web:hospitals"],
+        "platform": [
+            "accounts:registrations",
+            "web:hospitals",
+            "accounts:people",
+            "accession:applications",
+            "accession:assessments",
+            "accession:questions",
+            "supervision:board",
+            "supervision:tickets",
+            "supervision:room_admins",
+            "accounts:role_changes",
+        ],
         "analytics": ["web:overview"],
     }
 
@@ -52,7 +70,13 @@ def test_manager_gets_every_module_but_not_registrations(manager):
         **{key: [] for key in BUSINESS},
         "medical": ["followups:templates"],
         "linkage": ["linkage:quotas"],
-        "platform": ["web:hospitals"],
+        "platform": [
+            "web:hospitals",
+            "accession:applications",
+            "accession:assessments",
+            "supervision:board",
+            "supervision:tickets",
+        ],
         "analytics": ["web:overview"],
     }
 
@@ -62,10 +86,20 @@ def test_manager_gets_every_module_but_not_registrations(manager):
     [
         (
             Role.SECURITY_ADMIN,
-            {"teaching": [], "platform": ["web:hospitals"], "security": ["audit:entries"]},
+            {
+                "teaching": [],
+                "platform": ["web:hospitals", "supervision:tickets"],
+                "security": ["audit:entries", "accounts:role_changes"],
+            },
         ),
-        (Role.ROOM_ADMIN, {"teaching": [], "platform": ["web:hospitals"]}),
-        (Role.AUDITOR, {"teaching": [], "security": ["audit:entries"]}),
+        (
+            Role.ROOM_ADMIN,
+            {
+                "teaching": [],
+                "platform": ["web:hospitals", "supervision:tickets", "supervision:my_rooms"],
+            },
+        ),
+        (Role.AUDITOR, {"teaching": [], "security": ["audit:entries", "accounts:role_changes"]}),
     ],
 )
 def test_support_roles_get_their_pages_where_defined(make_user, role, menu):
