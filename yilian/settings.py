@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "yilian.followups",
     "yilian.casebank",
     "yilian.analytics",
+    "yilian.accession",
+    "yilian.supervision",
     "yilian.realtime",
     "yilian.web",
     "django.contrib.auth",

@@ -19,6 +19,8 @@ urlpatterns = [
     path("audit/", include("yilian.audit.urls")),
     path("analytics/", include("yilian.analytics.urls")),
     path("cases/", include("yilian.casebank.urls")),
+    path("", include("yilian.accession.urls")),
+    path("supervision/", include("yilian.supervision.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),
     path("django-admin/", admin.site.urls),

@@ -174,3 +174,71 @@ class RoleAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()}"
+
+
+class RoleChange(models.Model):
+    """One role granted or withdrawn: the log every role change appends to, never edited."""
+
+    class Change(models.TextChoices):
+        GRANTED = "granted", _("granted")
+        REVOKED = "revoked", _("withdrawn")
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="role_changes", verbose_name=_("user")
+    )
+    # The user's hospital when it happened: a hospital administrator reads its own log.
+    hospital = models.ForeignKey(
+        "orgs.Hospital",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("hospital"),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    change = models.CharField(_("change"), max_length=10, choices=Change.choices)
+    actor = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("role change")
+        verbose_name_plural = _("role changes")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.change} {self.role}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ValueError("Role changes are append-only.")
+        super().save(*args, **kwargs)
+
+
+class PasswordLink(models.Model):
+    """A one-time link to set a password (a new hospital administrator, a reset by an
+    administrator): only the token's hash is kept; used once, then gone."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="password_links", verbose_name=_("user")
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("set-password link")
+        verbose_name_plural = _("set-password links")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.expires_at:%Y-%m-%d %H:%M}"

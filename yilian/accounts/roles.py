@@ -25,5 +25,18 @@ PLATFORM_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT
 # Roles a hospital administrator may hand out inside their own hospital.
 HOSPITAL_GRANTABLE_ROLES = frozenset({Role.STAFF, Role.HOSPITAL_ADMIN})
 
+# Roles a platform administrator assigns (the two administrator roles themselves are given
+# from the command line, so nobody grants themselves more power in the application).
+PLATFORM_ASSIGNABLE_ROLES = frozenset(
+    {
+        Role.MANAGER,
+        Role.EXPERT,
+        Role.AUDITOR,
+        Role.ROOM_ADMIN,
+        Role.HOSPITAL_ADMIN,
+        Role.STAFF,
+    }
+)
+
 # Roles that carry clinical work (may see business pages of their hospital).
 CLINICAL_ROLES = frozenset({Role.STAFF, Role.EXPERT, Role.HOSPITAL_ADMIN, Role.MANAGER})

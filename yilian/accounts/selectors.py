@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from .models import User, UserQuerySet
-from .roles import Role
+from .models import RoleChange, User, UserQuerySet
+from .roles import PLATFORM_ROLES, Role
 
 
 def can_review_registrations(user: User) -> bool:
@@ -43,3 +43,61 @@ def get_registration_for_reviewer(reviewer: User, public_id: UUID | str) -> User
 
 def pending_registration_count(reviewer: User) -> int:
     return registrations_for_reviewer(reviewer).count()
+
+
+# --- people management -----------------------------------------------------------------
+
+
+def can_manage_people(user: User) -> bool:
+    return user.can_use_business and user.has_role(Role.HOSPITAL_ADMIN, Role.PLATFORM_ADMIN)
+
+
+def people_for(
+    actor: User, *, query: str = "", role: str = "", status: str = "", hospital: str = ""
+) -> UserQuerySet:
+    """The accounts ``actor`` manages: a platform administrator everyone, a hospital
+    administrator the people of their hospital (not the platform's)."""
+    if not can_manage_people(actor):
+        return User.objects.none()
+    qs = User.objects.select_related("hospital", "department").prefetch_related("role_assignments")
+    if not actor.has_role(Role.PLATFORM_ADMIN):
+        if actor.hospital_id is None:
+            return User.objects.none()
+        qs = qs.filter(hospital_id=actor.hospital_id).exclude(
+            role_assignments__role__in=list(PLATFORM_ROLES)
+        )
+    elif hospital:
+        try:
+            qs = qs.filter(hospital__public_id=UUID(hospital))
+        except ValueError:
+            return User.objects.none()
+    if query:
+        qs = qs.filter(Q(name__icontains=query) | Q(phone__contains=query))
+    if role:
+        qs = qs.filter(role_assignments__role=role)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.exclude(role_assignments__role=Role.PATIENT).distinct().order_by("name", "id")
+
+
+def get_person_for(actor: User, public_id: UUID | str) -> User:
+    """404 — never 403 — for someone ``actor`` does not manage."""
+    try:
+        return people_for(actor).get(public_id=public_id)
+    except (User.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+def role_changes_for(actor: User, *, user: User | None = None) -> QuerySet[RoleChange]:
+    """The role-change log: the platform's administrators and auditors read all of it, a
+    hospital administrator their hospital's."""
+    qs = RoleChange.objects.select_related("user", "actor", "hospital")
+    if not actor.can_use_business:
+        return qs.none()
+    if not actor.has_role(Role.PLATFORM_ADMIN, Role.AUDITOR, Role.SECURITY_ADMIN):
+        if not actor.has_role(Role.HOSPITAL_ADMIN) or actor.hospital_id is None:
+            return qs.none()
+        qs = qs.filter(hospital_id=actor.hospital_id)
+    if user is not None:
+        qs = qs.filter(user=user)
+    return qs.order_by("-at", "-id")

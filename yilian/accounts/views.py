@@ -1,17 +1,23 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.forms import SetPasswordForm
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from yilian.core.links import LinkGone, gone_response
 from yilian.core.pagination import paginate
 from yilian.core.permissions import role_required
+from yilian.orgs.models import Team
 
 from . import selectors, services
 from .forms import PhoneAuthenticationForm, ProfileForm, RegistrationForm, RejectionForm
@@ -171,3 +177,159 @@ password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
 password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
     template_name="accounts/password_reset_complete.html"
 )
+
+
+# --- people management -----------------------------------------------------------------
+
+MANAGERS = (Role.HOSPITAL_ADMIN, Role.PLATFORM_ADMIN)
+
+
+@role_required(*MANAGERS)
+def people(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("query", "").strip()
+    role = request.GET.get("role", "")
+    role = role if role in Role.values else ""
+    status = request.GET.get("status", "")
+    status = status if status in User.Status.values else ""
+    page = paginate(
+        request, selectors.people_for(request.user, query=query, role=role, status=status)
+    )
+    context = {
+        "page": page,
+        "query": query,
+        "role": role,
+        "status": status,
+        "roles": Role.choices,
+        "statuses": User.Status.choices,
+    }
+    template = "accounts/people.html#results" if request.htmx else "accounts/people.html"
+    return render(request, template, context)
+
+
+def _person_page(request: HttpRequest, person: User, status: int = 200) -> HttpResponse:
+    assignable = services.assignable_roles(request.user)
+    held = person.roles
+    roles = [(value, label, value in held) for value, label in Role.choices if value in assignable]
+    teams: list[Any] = []
+    if request.user.has_role(Role.PLATFORM_ADMIN) and Role.EXPERT in held:
+        member_of = set(person.teams.values_list("pk", flat=True))
+        teams = [(t, t.pk in member_of) for t in Team.objects.filter(is_active=True)]
+    context = {
+        "person": person,
+        "roles": roles,
+        "other_roles": [Role(r).label for r in held if r not in assignable],
+        "teams": teams,
+        "changes": selectors.role_changes_for(request.user, user=person)[:20],
+    }
+    return render(request, "accounts/person.html", context, status=status)
+
+
+@role_required(*MANAGERS)
+def person(request: HttpRequest, public_id: str) -> HttpResponse:
+    return _person_page(request, selectors.get_person_for(request.user, public_id))
+
+
+@require_POST
+@role_required(*MANAGERS)
+def person_role(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Grant (``op=grant``) or withdraw (``op=withdraw``) one role. A role the actor may not
+    hand out is a 403; someone outside their scope a 404."""
+    target = selectors.get_person_for(request.user, public_id)
+    role = request.POST.get("role", "")
+    op = request.POST.get("op", "")
+    if op not in ("grant", "withdraw") or role not in Role.values:
+        return _person_page(request, target, status=422)
+    change = services.assign_role if op == "grant" else services.withdraw_role
+    try:
+        change(target, role, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _person_page(request, target, status=422)
+    messages.success(request, _("Roles of %(name)s saved.") % {"name": target.name})
+    return redirect("accounts:person", target.public_id)
+
+
+@require_POST
+@role_required(*MANAGERS)
+def person_enabled(request: HttpRequest, public_id: str) -> HttpResponse:
+    target = selectors.get_person_for(request.user, public_id)
+    enabled = request.POST.get("enabled") == "1"
+    try:
+        services.set_account_enabled(target, actor=request.user, enabled=enabled)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("The account of %(name)s was enabled.") % {"name": target.name}
+            if enabled
+            else _("The account of %(name)s was disabled.") % {"name": target.name},
+        )
+    return redirect("accounts:person", target.public_id)
+
+
+@require_POST
+@role_required(*MANAGERS)
+def person_reset(request: HttpRequest, public_id: str) -> HttpResponse:
+    target = selectors.get_person_for(request.user, public_id)
+    services.reset_password(target, actor=request.user)
+    messages.success(
+        request,
+        _("A one-time link to set a new password was sent to %(name)s.") % {"name": target.name},
+    )
+    return redirect("accounts:person", target.public_id)
+
+
+@require_POST
+@role_required(Role.PLATFORM_ADMIN)
+def person_team(request: HttpRequest, public_id: str) -> HttpResponse:
+    target = selectors.get_person_for(request.user, public_id)
+    team = Team.objects.filter(public_id=request.POST.get("team") or None).first()
+    if team is None:
+        raise Http404
+    try:
+        services.set_team_membership(
+            target, team, actor=request.user, member=request.POST.get("member") == "1"
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Execution teams of %(name)s saved.") % {"name": target.name})
+    return redirect("accounts:person", target.public_id)
+
+
+@role_required(Role.HOSPITAL_ADMIN, Role.PLATFORM_ADMIN, Role.AUDITOR, Role.SECURITY_ADMIN)
+def role_changes(request: HttpRequest) -> HttpResponse:
+    page = paginate(request, selectors.role_changes_for(request.user))
+    return render(request, "accounts/role_changes.html", {"page": page})
+
+
+@require_http_methods(["GET", "POST"])
+def set_password(request: HttpRequest, token: str) -> HttpResponse:
+    """Open to whoever holds the one-time link: the token is the authorisation."""
+    try:
+        account = services.password_link_user(token)
+    except LinkGone as gone:
+        return _link_gone(request, gone)
+    form = SetPasswordForm(account, request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.set_password_with_link(token, form.cleaned_data["new_password1"])
+            except LinkGone as gone:
+                return _link_gone(request, gone)
+            messages.success(request, _("Your password is set. Log in with your mobile number."))
+            return redirect("accounts:login")
+        return render(
+            request, "accounts/set_password.html", {"form": form, "account": account}, status=422
+        )
+    return render(request, "accounts/set_password.html", {"form": form, "account": account})
+
+
+def _link_gone(request: HttpRequest, gone: LinkGone) -> HttpResponse:
+    return gone_response(
+        request,
+        gone,
+        used=_("This link was used already. Log in, or ask your administrator for a new link."),
+        expired=_("This link has expired. Ask your administrator for a new link."),
+    )

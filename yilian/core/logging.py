@@ -7,7 +7,9 @@ import logging
 import re
 
 # The path prefixes whose next segment is a secret token.
-SECRET_PATHS = re.compile(r"(/patients/consent/sign/|/follow-up/answer/)[^/\s\"?]+")
+SECRET_PATHS = re.compile(
+    r"(/patients/consent/sign/|/follow-up/answer/|/accounts/set-password/|/join/)[^/\s\"?]+"
+)
 
 
 def redact(text: str) -> str:

@@ -296,10 +296,22 @@ class Room(PublicModel):
 
 
 class CooperationPlan(PublicModel):
-    """Which businesses a member hospital's cooperation agreement covers (合作方案).
+    """Which businesses a member hospital's cooperation agreement covers (合作方案), with
+    its cooperation tier, quotas, scope and responsible contact, for one validity year.
 
     A hospital without a plan, or with no kinds switched off, may apply for every business.
+    ``quotas`` caps how many requests of a kind the hospital may make per month or year:
+    ``{"consultation": {"limit": 20, "per": "month"}}`` (a kind left out has no cap).
     """
+
+    class Tier(models.TextChoices):
+        CORE = "core", _("close cooperation")
+        STANDARD = "standard", _("standard cooperation")
+        BASIC = "basic", _("basic cooperation")
+
+    class Per(models.TextChoices):
+        MONTH = "month", _("per month")
+        YEAR = "year", _("per year")
 
     hospital = models.OneToOneField(
         Hospital,
@@ -314,6 +326,21 @@ class CooperationPlan(PublicModel):
         help_text=_("Codes of the business kinds this hospital may not apply for."),
     )
     note = models.TextField(_("note"), blank=True)
+    tier = models.CharField(_("cooperation tier"), max_length=10, choices=Tier.choices, blank=True)
+    quotas = models.JSONField(_("quotas"), default=dict, blank=True)
+    scope = models.TextField(_("cooperation scope"), blank=True)
+    contact_name = models.CharField(_("responsible contact"), max_length=60, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    year = models.PositiveIntegerField(_("valid for year"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("cooperation plan")
@@ -324,3 +351,10 @@ class CooperationPlan(PublicModel):
 
     def enables(self, kind_code: str) -> bool:
         return kind_code not in self.disabled_kinds
+
+    def quota_for(self, kind_code: str) -> tuple[int, str] | None:
+        """(limit, "month"|"year") when the plan caps ``kind_code``, else None."""
+        entry = (self.quotas or {}).get(kind_code)
+        if not entry:
+            return None
+        return int(entry["limit"]), entry.get("per", self.Per.MONTH)

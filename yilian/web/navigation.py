@@ -210,6 +210,40 @@ MODULES: tuple[Module, ...] = (
                 frozenset({R.HOSPITAL_ADMIN, R.PLATFORM_ADMIN}),
             ),
             Page(_("Member hospitals"), "web:hospitals", ALL_MEMBERS),
+            Page(
+                _("People and roles"),
+                "accounts:people",
+                frozenset({R.HOSPITAL_ADMIN, R.PLATFORM_ADMIN}),
+            ),
+            Page(
+                _("Accession applications"),
+                "accession:applications",
+                frozenset({R.MANAGER, R.PLATFORM_ADMIN}),
+            ),
+            Page(
+                _("Capability assessments"),
+                "accession:assessments",
+                frozenset({R.MANAGER, R.PLATFORM_ADMIN, R.HOSPITAL_ADMIN}),
+            ),
+            Page(
+                _("Assessment questionnaire"),
+                "accession:questions",
+                frozenset({R.PLATFORM_ADMIN}),
+            ),
+            Page(_("Cooperation plan"), "accession:my_plan", frozenset({R.HOSPITAL_ADMIN})),
+            Page(
+                _("Supervision board"),
+                "supervision:board",
+                frozenset({R.MANAGER, R.PLATFORM_ADMIN}),
+            ),
+            Page(_("Feedback"), "supervision:tickets", ALL_MEMBERS),
+            Page(_("My cloud rooms"), "supervision:my_rooms", frozenset({R.ROOM_ADMIN})),
+            Page(
+                _("Room administrators"),
+                "supervision:room_admins",
+                frozenset({R.PLATFORM_ADMIN}),
+            ),
+            Page(_("Role change log"), "accounts:role_changes", frozenset({R.PLATFORM_ADMIN})),
         ),
     ),
     Module(
@@ -230,7 +264,14 @@ MODULES: tuple[Module, ...] = (
         _("Security and audit"),
         "shield-check",
         frozenset({R.AUDITOR, R.SECURITY_ADMIN}),
-        pages=(Page(_("Audit trail"), "audit:entries", frozenset({R.AUDITOR, R.SECURITY_ADMIN})),),
+        pages=(
+            Page(_("Audit trail"), "audit:entries", frozenset({R.AUDITOR, R.SECURITY_ADMIN})),
+            Page(
+                _("Role change log"),
+                "accounts:role_changes",
+                frozenset({R.AUDITOR, R.SECURITY_ADMIN}),
+            ),
+        ),
     ),
 )
 

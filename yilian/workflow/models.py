@@ -103,7 +103,8 @@ class BusinessRequestQuerySet(models.QuerySet["BusinessRequest"]):
 
         Platform roles see the whole alliance; an expert sees the requests of the teams
         they belong to (or lead) and those they are assigned to; hospital staff and
-        admins see their own hospital's requests; patients and everyone else see none.
+        admins see their own hospital's requests; a room administrator the sessions held
+        in their rooms; patients and everyone else see none.
         """
         if not user.is_authenticated or not user.can_use_business:
             return self.none()
@@ -120,6 +121,10 @@ class BusinessRequestQuerySet(models.QuerySet["BusinessRequest"]):
             scope |= Q(team_id__in=teams) | Q(pk__in=assigned)
         if user.has_role(Role.STAFF, Role.HOSPITAL_ADMIN) and user.hospital_id:
             scope |= Q(applicant_hospital_id=user.hospital_id)
+        if user.has_role(Role.ROOM_ADMIN):
+            from yilian.orgs.models import Room
+
+            scope |= Q(room_id__in=Room.objects.filter(administrators=user).values("pk"))
         if not scope:
             return self.none()
         return self.filter(scope)

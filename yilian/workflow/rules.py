@@ -169,6 +169,17 @@ class Who:
             .exists()
         )
 
+    @cached_property
+    def is_room_admin(self) -> bool:
+        """An administrator of the cloud room the session is held in."""
+        if (
+            not self.active
+            or self.request.room_id is None
+            or not self.user.has_role(Role.ROOM_ADMIN)
+        ):
+            return False
+        return self.user.administered_rooms.filter(pk=self.request.room_id).exists()
+
     def may(self, action: str) -> bool:
         rule = RULES.get(action)
         return bool(rule and rule(self))
@@ -187,7 +198,7 @@ RULES: dict[str, Callable[[Who], bool]] = {
     A.DECLINE: lambda who: who.in_team,
     A.CONFIRM: lambda who: who.in_team,
     A.COMPLETE: lambda who: who.in_team,
-    A.START: lambda who: who.is_manager or who.in_team,
+    A.START: lambda who: who.is_manager or who.in_team or who.is_room_admin,
     A.FEEDBACK: lambda who: who.in_applicant_hospital,
 }
 
@@ -205,6 +216,9 @@ WHO_MAY: dict[str, Promise] = {
     A.DECLINE: _("Only the assigned execution team may decline this request."),
     A.CONFIRM: _("Only the assigned execution team may confirm this request."),
     A.COMPLETE: _("Only the assigned execution team may complete this request."),
-    A.START: _("Only the management team or the assigned execution team may start the session."),
+    A.START: _(
+        "Only the management team, the assigned execution team or the room's administrator "
+        "may start the session."
+    ),
     A.FEEDBACK: _("Only the applicant's hospital may give feedback on this request."),
 }

@@ -8,11 +8,12 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Value, When
 from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from yilian.accounts.models import User
@@ -513,10 +514,27 @@ def kinds_to_apply_by_module(user: User) -> list[ApplyGroup]:
 
 
 def kind_user_may_apply(user: User, code: str) -> Kind:
-    """The kind if ``user`` may apply for it; 404 otherwise."""
+    """The kind if ``user`` may apply for it; 403 saying why when their hospital's
+    cooperation plan leaves it out; 404 otherwise."""
     for kind in kinds_user_may_apply(user):
         if kind.code == code:
             return kind
+    try:
+        kind = get_kind(code)
+    except LookupError:
+        raise Http404 from None
+    hospital = user.hospital if user.is_authenticated else None
+    if (
+        hospital is not None
+        and user.can_use_business
+        and hospital.status == Hospital.Status.ACTIVE
+        and user.has_role(*kind.applicant_roles)
+        and code in disabled_kinds(hospital)
+    ):
+        raise PermissionDenied(
+            gettext("Your hospital's cooperation plan does not cover %(kind)s.")
+            % {"kind": kind.label}
+        )
     raise Http404
 
 

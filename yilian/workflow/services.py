@@ -28,7 +28,7 @@ from yilian.accounts.models import User
 from yilian.accounts.roles import Role
 from yilian.analytics.services import record_activity
 from yilian.notify.services import notify
-from yilian.orgs.models import Hospital, Room, Team
+from yilian.orgs.models import CooperationPlan, Hospital, Room, Team
 from yilian.orgs.selectors import disabled_kinds
 from yilian.patients.models import Patient
 from yilian.patients.selectors import patient_choice_error
@@ -111,6 +111,7 @@ def create_request(
     title = _clean_application(title, urgency, desired_start, desired_end)
 
     with transaction.atomic():
+        _check_quota(business, hospital)
         request = BusinessRequest.objects.create(
             kind=business.code,
             applicant=applicant,
@@ -126,6 +127,36 @@ def create_request(
         )
         _count(request, event)
     return request
+
+
+def _check_quota(business: Kind, hospital: Hospital) -> None:
+    """Refuse a request beyond the cooperation plan's quota for the kind this month (or
+    year). The plan row is locked, so two applicants cannot both take the last place."""
+    plan = CooperationPlan.objects.select_for_update().filter(hospital=hospital).first()
+    quota = plan.quota_for(business.code) if plan else None
+    if quota is None:
+        return
+    limit, per = quota
+    today = timezone.localdate()
+    start = (
+        today.replace(day=1) if per == CooperationPlan.Per.MONTH else today.replace(month=1, day=1)
+    )
+    since = timezone.make_aware(datetime(start.year, start.month, start.day))
+    used = (
+        BusinessRequest.objects.filter(
+            applicant_hospital=hospital, kind=business.code, created_at__gte=since
+        )
+        .exclude(status__in=[S.CANCELLED, S.REJECTED])
+        .count()
+    )
+    if used >= limit:
+        raise PermissionDenied(
+            gettext(
+                "Your hospital's cooperation plan allows %(limit)s %(kind)s requests %(per)s; "
+                "they are all used."
+            )
+            % {"limit": limit, "kind": business.label, "per": CooperationPlan.Per(per).label}
+        )
 
 
 def _clean_application(

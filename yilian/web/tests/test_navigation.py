@@ -21,19 +21,30 @@ def _menu(user) -> dict[str, list[str]]:
 def test_staff_gets_the_four_business_modules_and_no_management_pages(staff_a):
     assert _menu(staff_a) == {
         **{key: [] for key in BUSINESS},
-        "medical": ["patients:list", "followups:due"],
+        "medical": ["patients:list", "casebank:list", "followups:due"],
     }
 
 
 def test_expert_gets_business_modules_except_quality_supervision(expert):
-    assert _menu(expert) == {"medical": ["clinics:queue"], "teaching": [], "linkage": []}
+    assert _menu(expert) == {
+        "medical": ["clinics:queue", "casebank:list"],
+        "teaching": [],
+        "linkage": [],
+    }
 
 
 def test_hospital_admin_gets_registrations_member_hospitals_and_the_overview(hospital_admin_a):
     assert _menu(hospital_admin_a) == {
         **{key: [] for key in BUSINESS},
         "medical": ["patients:list", "followups:due", "followups:templates"],
-        "platform": ["accounts:registrations", "web:hospitals"],
+        "platform": [
+            "accounts:registrations",
+            "web:hospitals",
+            "accounts:people",
+            "accession:assessments",
+            "accession:my_plan",
+            "supervision:tickets",
+        ],
         "analytics": ["analytics:dashboard"],
     }
 
@@ -42,7 +53,18 @@ def test_platform_admin_gets_every_module_and_page(platform_admin):
     assert _menu(platform_admin) == {
         **{key: [] for key in BUSINESS},
         "linkage": ["linkage:quotas", "linkage:special_types"],
-        "platform": ["accounts:registrations", "web:hospitals"],
+        "platform": [
+            "accounts:registrations",
+            "web:hospitals",
+            "accounts:people",
+            "accession:applications",
+            "accession:assessments",
+            "accession:questions",
+            "supervision:board",
+            "supervision:tickets",
+            "supervision:room_admins",
+            "accounts:role_changes",
+        ],
         "analytics": ["analytics:dashboard"],
     }
 
@@ -50,9 +72,15 @@ def test_platform_admin_gets_every_module_and_page(platform_admin):
 def test_manager_gets_every_module_but_not_registrations(manager):
     assert _menu(manager) == {
         **{key: [] for key in BUSINESS},
-        "medical": ["followups:templates"],
+        "medical": ["casebank:list", "followups:templates"],
         "linkage": ["linkage:quotas"],
-        "platform": ["web:hospitals"],
+        "platform": [
+            "web:hospitals",
+            "accession:applications",
+            "accession:assessments",
+            "supervision:board",
+            "supervision:tickets",
+        ],
         "analytics": ["analytics:dashboard"],
     }
 
@@ -62,10 +90,20 @@ def test_manager_gets_every_module_but_not_registrations(manager):
     [
         (
             Role.SECURITY_ADMIN,
-            {"teaching": [], "platform": ["web:hospitals"], "security": ["audit:entries"]},
+            {
+                "teaching": [],
+                "platform": ["web:hospitals", "supervision:tickets"],
+                "security": ["audit:entries", "accounts:role_changes"],
+            },
         ),
-        (Role.ROOM_ADMIN, {"teaching": [], "platform": ["web:hospitals"]}),
-        (Role.AUDITOR, {"teaching": [], "security": ["audit:entries"]}),
+        (
+            Role.ROOM_ADMIN,
+            {
+                "teaching": [],
+                "platform": ["web:hospitals", "supervision:tickets", "supervision:my_rooms"],
+            },
+        ),
+        (Role.AUDITOR, {"teaching": [], "security": ["audit:entries", "accounts:role_changes"]}),
     ],
 )
 def test_support_roles_get_their_pages_where_defined(make_user, role, menu):
@@ -91,7 +129,7 @@ def test_a_user_with_two_roles_gets_the_union_once(make_user, hospital_a):
 
     assert _menu(user) == {
         **{key: [] for key in BUSINESS},
-        "medical": ["patients:list", "clinics:queue", "followups:due"],
+        "medical": ["patients:list", "clinics:queue", "casebank:list", "followups:due"],
     }
 
 

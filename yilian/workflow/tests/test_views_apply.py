@@ -85,13 +85,16 @@ def test_someone_who_may_not_apply_sees_an_empty_state_and_gets_404(client, expe
     assert client.get(_kind_url(ROUTED)).status_code == 404
 
 
-def test_a_kind_outside_the_cooperation_plan_is_a_404(client, staff_a, kinds):
+def test_a_kind_outside_the_cooperation_plan_is_refused_saying_why(client, staff_a, kinds):
     CooperationPlan.objects.create(hospital=staff_a.hospital, disabled_kinds=[ROUTED])
     client.force_login(staff_a)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
 
-    assert client.get(_kind_url(ROUTED)).status_code == 404
+    page = client.get(_kind_url(ROUTED))
+    assert page.status_code == 403
+    assert "cooperation plan does not cover" in page.content.decode()
     response = client.post(_kind_url(ROUTED), {"title": "会诊", "urgency": "routine"})
-    assert response.status_code == 404
+    assert response.status_code == 403
     assert not BusinessRequest.objects.exists()
     assert parse(client.get(APPLY)).find(data_kind=ROUTED) is None
 
