@@ -74,3 +74,38 @@ class DashboardFilterForm(forms.Form):
             hospital=data.get("hospital"),
             kind=data.get("kind") or "",
         )
+
+
+class ResourceFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=60)
+    province = forms.ChoiceField(label=_("Province"), required=False)
+    tier = forms.ChoiceField(label=_("Tier"), required=False)
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    order = forms.ChoiceField(
+        label=_("Order by"),
+        required=False,
+        choices=[
+            ("name", _("name")),
+            ("beds", _("beds")),
+            ("staff", _("staff")),
+            ("volume", _("business volume")),
+        ],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        provinces = Division.objects.filter(level=Division.Level.PROVINCE)
+        self.fields["province"].choices = [
+            ("", _("All provinces")),
+            *provinces.values_list("code", "name"),
+        ]
+        self.fields["tier"].choices = [("", _("All tiers")), *Hospital.Tier.choices]
+        self.fields["category"].choices = [("", _("All categories")), *Hospital.Category.choices]
+
+    def filters(self) -> dict[str, str]:
+        """The keyword arguments of ``resource_profiles`` (none when the form is invalid)."""
+        data = self.cleaned_data if self.is_valid() else {}
+        names = {"query": "q", "province": "province", "tier": "tier", "category": "category"}
+        return {arg: data.get(field) or "" for arg, field in names.items()} | {
+            "order": data.get("order") or "name"
+        }

@@ -12,15 +12,19 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.expressions import OrderBy
+from django.db.models.functions import Coalesce, TruncMonth
+from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from yilian.accession.models import Application, Section
+from yilian.accession.selectors import latest_assessment_of
 from yilian.accounts.models import User
 from yilian.accounts.roles import PLATFORM_ROLES, Role
-from yilian.orgs.models import Division, Hospital
+from yilian.orgs.models import Department, Division, Hospital, Specialty
 from yilian.orgs.selectors import AllianceSummary, Share, alliance_summary
 from yilian.workflow.models import Action
 from yilian.workflow.registry import all_kinds
@@ -279,3 +283,147 @@ def _province_ranking(filters: Filters) -> list[Share]:
     names = dict(Division.objects.filter(level=Division.Level.PROVINCE).values_list("code", "name"))
     total = sum(n for _code, n in rows)
     return [Share(code, names.get(code, code), n, round(100 * n / total, 1)) for code, n in rows]
+
+
+# --- the health-resource database -------------------------------------------------------
+
+SENIOR_TITLES = (User.Title.CHIEF_PHYSICIAN, User.Title.ASSOCIATE_CHIEF_PHYSICIAN)
+RESOURCE_ORDERS: dict[str, OrderBy] = {
+    "name": F("name").asc(),
+    "beds": F("beds").desc(nulls_last=True),
+    "staff": F("staff_count").desc(),
+    "volume": F("volume").desc(),
+}
+
+
+def _count(queryset: QuerySet[Any], field: str = "id") -> Subquery:
+    """A correlated COUNT over ``queryset`` (filtered by ``hospital=OuterRef("pk")``)."""
+    return Subquery(
+        queryset.filter(hospital=OuterRef("pk"))
+        .order_by()
+        .values("hospital")
+        .annotate(n=Count(field))
+        .values("n"),
+        output_field=IntegerField(),
+    )
+
+
+def resource_profiles(
+    user: User,
+    *,
+    query: str = "",
+    province: str = "",
+    tier: str = "",
+    category: str = "",
+    order: str = "name",
+) -> QuerySet[Hospital]:
+    """Member hospitals with their resources and this year's business volume, one query:
+    ``department_count``, ``staff_count``, ``senior_count`` (chief and associate chief
+    physicians), ``beds``
+    (from the accession), ``volume`` (business interactions) and ``cases`` (completed).
+    A hospital admin sees their own hospital only."""
+    hospitals = Hospital.objects.filter(status=Hospital.Status.ACTIVE).select_related("division")
+    scope = dashboard_scope(user)
+    if scope is not None:
+        hospitals = hospitals.filter(pk=scope.pk)
+    if query:
+        hospitals = hospitals.filter(Q(name__icontains=query) | Q(short_name__icontains=query))
+    if province:
+        hospitals = hospitals.filter(province_code=province)
+    if tier:
+        hospitals = hospitals.filter(tier=tier)
+    if category:
+        hospitals = hospitals.filter(category=category)
+    year_start = timezone.localdate().replace(month=1, day=1)
+    this_year = DailyRollup.objects.filter(date__gte=year_start)
+    staff = User.objects.active()
+    return hospitals.annotate(
+        department_count=Coalesce(_count(Department.objects.filter(is_active=True)), 0),
+        staff_count=Coalesce(_count(staff), 0),
+        senior_count=Coalesce(_count(staff.filter(title__in=SENIOR_TITLES)), 0),
+        beds=Subquery(Application.objects.filter(hospital=OuterRef("pk")).values("beds")[:1]),
+        volume=Coalesce(_sum(this_year.filter(metric__in=BUSINESS_ACTIONS)), 0),
+        cases=Coalesce(_sum(this_year.filter(metric=CASE)), 0),
+    ).order_by(RESOURCE_ORDERS.get(order, RESOURCE_ORDERS["name"]), "name")
+
+
+def _sum(rollups: QuerySet[DailyRollup]) -> Subquery:
+    return Subquery(
+        rollups.filter(hospital=OuterRef("pk"))
+        .order_by()
+        .values("hospital")
+        .annotate(n=Sum("count"))
+        .values("n"),
+        output_field=IntegerField(),
+    )
+
+
+@dataclass(frozen=True)
+class ResourceProfile:
+    hospital: Hospital
+    beds: int | None
+    departments: list[tuple[str, int, int]]  # (specialty label, departments, staff)
+    titles: list[tuple[str, int]]  # (title label, staff)
+    assessment: list[tuple[str, list[dict[str, Any]]]]  # (section label, answers)
+    assessment_year: int | None
+    volumes: list[tuple[str, int, int]]  # (business label, completed this year, last year)
+
+
+def resource_profile(user: User, hospital: Hospital) -> ResourceProfile:
+    """One hospital's resources: departments and staff by specialty, staff by title, what its
+    latest capability assessment recorded, and completed businesses this year and last."""
+    scope = dashboard_scope(user)
+    if scope is not None and scope.pk != hospital.pk:
+        raise Http404
+    specialties = dict(Specialty.choices)
+    staff = User.objects.active().filter(hospital=hospital)
+    by_specialty = dict(
+        staff.exclude(department=None)
+        .values_list("department__specialty")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    departments = [
+        (str(specialties.get(code, code)), n, by_specialty.get(code, 0))
+        for code, n in hospital.departments.filter(is_active=True)
+        .values_list("specialty")
+        .annotate(n=Count("id"))
+        .order_by("specialty")
+    ]
+    titles = dict(User.Title.choices)
+    by_title = [
+        (str(titles.get(code, code)), n)
+        for code, n in staff.values_list("title").annotate(n=Count("id")).order_by("-n", "title")
+    ]
+    assessment = latest_assessment_of(hospital)
+    sections = dict(Section.choices)
+    answers = assessment.answers if assessment else []
+    grouped = [
+        (str(label), [a for a in answers if a.get("section") == key])
+        for key, label in sections.items()
+        if any(a.get("section") == key for a in answers)
+    ]
+    today = timezone.localdate()
+    this_start, last_start = today.replace(month=1, day=1), date(today.year - 1, 1, 1)
+    completed = (
+        DailyRollup.objects.filter(hospital=hospital, metric=CASE, date__gte=last_start)
+        .values_list("kind")
+        .annotate(
+            this=Sum("count", filter=Q(date__gte=this_start)),
+            last=Sum("count", filter=Q(date__lt=this_start)),
+        )
+        .order_by("kind")
+    )
+    kinds = {k.code: k.label for k in all_kinds()}
+    application = Application.objects.filter(hospital=hospital).only("beds").first()
+    return ResourceProfile(
+        hospital=hospital,
+        beds=application.beds if application else None,
+        departments=departments,
+        titles=by_title,
+        assessment=grouped,
+        assessment_year=assessment.year if assessment else None,
+        volumes=[
+            (str(kinds.get(code, code)), this or 0, last or 0) for code, this, last in completed
+        ],
+    )

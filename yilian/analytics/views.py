@@ -12,10 +12,12 @@ from django.views.decorators.http import require_GET
 
 from yilian.accounts.models import User
 from yilian.core.export import FORMATS, table_response
+from yilian.core.pagination import paginate
 from yilian.core.permissions import role_required
+from yilian.orgs.selectors import get_hospital_for_user
 
 from . import selectors
-from .forms import DashboardFilterForm
+from .forms import DashboardFilterForm, ResourceFilterForm
 
 
 def _dashboard(request: HttpRequest) -> tuple[DashboardFilterForm, selectors.Dashboard]:
@@ -74,3 +76,64 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
         ]
     )
     return table_response(fmt, "application-effect", header, rows)
+
+
+# --- the health-resource database -------------------------------------------------------
+
+
+def _resources(request: HttpRequest) -> tuple[ResourceFilterForm, Any]:
+    form = ResourceFilterForm(request.GET or None)
+    return form, selectors.resource_profiles(request.user, **form.filters())
+
+
+@require_GET
+@role_required(*selectors.DASHBOARD_ROLES)
+def resources(request: HttpRequest) -> HttpResponse:
+    form, hospitals = _resources(request)
+    context = {"form": form, "page": paginate(request, hospitals)}
+    template = "analytics/resources.html#results" if request.htmx else "analytics/resources.html"
+    return render(request, template, context)
+
+
+@require_GET
+@role_required(*selectors.DASHBOARD_ROLES)
+def resource_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    hospital = get_hospital_for_user(request.user, public_id)
+    profile = selectors.resource_profile(request.user, hospital)
+    return render(request, "analytics/resource_detail.html", {"profile": profile})
+
+
+@require_GET
+@role_required(*selectors.DASHBOARD_ROLES)
+def resources_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    if fmt not in FORMATS:
+        raise PermissionDenied
+    _form, hospitals = _resources(request)
+    header = [
+        gettext("Hospital"),
+        gettext("Province"),
+        gettext("Tier"),
+        gettext("Category"),
+        gettext("Beds"),
+        gettext("Departments"),
+        gettext("Staff"),
+        gettext("Chief and associate chief physicians"),
+        gettext("Business interactions this year"),
+        gettext("Completed businesses this year"),
+    ]
+    rows = (
+        [
+            h.name,
+            h.division.name if h.division else "",
+            h.get_tier_display(),
+            h.get_category_display(),
+            "" if h.beds is None else h.beds,
+            h.department_count,
+            h.staff_count,
+            h.senior_count,
+            h.volume,
+            h.cases,
+        ]
+        for h in hospitals.iterator(chunk_size=500)
+    )
+    return table_response(fmt, "health-resources", header, rows)

@@ -257,6 +257,11 @@ MODULES: tuple[Module, ...] = (
                 "analytics:dashboard",
                 frozenset({R.MANAGER, R.PLATFORM_ADMIN, R.HOSPITAL_ADMIN}),
             ),
+            Page(
+                _("Health resources"),
+                "analytics:resources",
+                frozenset({R.MANAGER, R.PLATFORM_ADMIN, R.HOSPITAL_ADMIN}),
+            ),
         ),
     ),
     Module(
