@@ -1,0 +1,266 @@
+"""Every scoped read of cloud rooms: who may enter a session, its chat history by cursor,
+who is present, and attendance totals (the selector the teaching module reads for CME)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from yilian.accounts.models import User
+from yilian.accounts.roles import Role
+from yilian.workflow.models import SCHEDULED_STATUSES, BusinessRequest
+
+from .models import Attendance, ChatMessage, RoomSession
+
+HISTORY_PAGE = 50
+
+
+def participants(session: RoomSession) -> QuerySet[User]:
+    """The people of a session (room administrators aside). A business session: the
+    applicant, the assigned experts, the execution team (lead and members) and the staff
+    of the applicant's hospital. A standing-room session: its host and invited people."""
+    if session.request_id is None:
+        return User.objects.filter(Q(pk=session.host_id) | Q(room_sessions=session)).distinct()
+    request = BusinessRequest.objects.get(pk=session.request_id)
+    who = (
+        Q(pk=request.applicant_id)
+        | Q(assigned_requests=request)
+        | Q(
+            hospital_id=request.applicant_hospital_id,
+            role_assignments__role__in=[Role.STAFF, Role.HOSPITAL_ADMIN],
+        )
+    )
+    if request.team_id is not None:
+        who |= Q(teams__pk=request.team_id) | Q(led_teams__pk=request.team_id)
+    return User.objects.filter(who).distinct()
+
+
+def is_room_admin(user: User, session: RoomSession) -> bool:
+    """The session's host and the room's administrators moderate the session."""
+    if not user.is_authenticated:
+        return False
+    if session.host_id == user.pk:
+        return True
+    return bool(
+        session.room_id and session.room.administrators.filter(pk=user.pk).exists()  # type: ignore[union-attr]
+    )
+
+
+def is_participant(user: User, session: RoomSession) -> bool:
+    if not user.is_authenticated or not user.can_use_business:
+        return False
+    return is_room_admin(user, session) or participants(session).filter(pk=user.pk).exists()
+
+
+def _session_open(session: RoomSession) -> bool:
+    if session.is_ended:
+        return False
+    if session.request_id is not None:
+        return session.request.status in SCHEDULED_STATUSES  # type: ignore[union-attr]
+    return session.room is not None and session.room.is_active
+
+
+def may_enter(user: User, session: RoomSession) -> bool:
+    """The one rule for entering a room (page, websocket, every message): a participant or
+    administrator, of a session that is open, not removed from it, and — when the room is
+    locked — an administrator or someone who was already in."""
+    if not is_participant(user, session) or not _session_open(session):
+        return False
+    admin = is_room_admin(user, session)
+    if not admin and session.removed.filter(pk=user.pk).exists():
+        return False
+    if session.locked and not admin:
+        return session.attendance.filter(user=user).exists()
+    return True
+
+
+def may_read_history(user: User, session: RoomSession) -> bool:
+    """The chat stays part of the record: whoever may read the request (or took part in a
+    standing-room session) reads it, during and after the session."""
+    if not user.is_authenticated or not user.can_use_business:
+        return False
+    if session.request_id is not None:
+        visible = BusinessRequest.objects.visible_to(user).filter(pk=session.request_id).exists()
+        return visible or is_participant(user, session)
+    return is_participant(user, session)
+
+
+def may_attach_to_chat(user: User, session: RoomSession) -> bool:
+    return may_enter(user, session) and not session.muted.filter(pk=user.pk).exists()
+
+
+def _sessions() -> QuerySet[RoomSession]:
+    return RoomSession.objects.select_related("request", "room", "host")
+
+
+def get_session(public_id: UUID | str) -> RoomSession:
+    try:
+        return _sessions().get(public_id=public_id)
+    except (RoomSession.DoesNotExist, ValueError, ValidationError) as exc:
+        raise Http404 from exc
+
+
+def get_session_to_enter(user: User, public_id: UUID | str) -> RoomSession:
+    """The session if ``user`` may enter it now; 404 otherwise (never 403)."""
+    session = get_session(public_id)
+    if not may_enter(user, session):
+        raise Http404
+    return session
+
+
+def get_session_history_for_user(user: User, public_id: UUID | str) -> RoomSession:
+    session = get_session(public_id)
+    if not may_read_history(user, session):
+        raise Http404
+    return session
+
+
+def session_of_request(request: BusinessRequest) -> RoomSession | None:
+    return _sessions().filter(request=request).first()
+
+
+def request_has_room(request: BusinessRequest) -> bool:
+    """A scheduled video session gets a cloud room."""
+    return request.status in SCHEDULED_STATUSES and request.form in ("", BusinessRequest.Form.VIDEO)
+
+
+# --- chat ------------------------------------------------------------------------------
+
+
+def _messages(session: RoomSession) -> QuerySet[ChatMessage]:
+    return session.messages.select_related("sender", "attachment")
+
+
+def messages_after(session: RoomSession, after: int = 0, limit: int = 500) -> list[ChatMessage]:
+    """What a client that has seen up to ``after`` missed, oldest first."""
+    return list(_messages(session).filter(seq__gt=after).order_by("seq")[:limit])
+
+
+def messages_before(
+    session: RoomSession, before: int | None = None, limit: int = HISTORY_PAGE
+) -> list[ChatMessage]:
+    """One page of history older than ``before`` (the newest page without it), oldest first."""
+    qs = _messages(session)
+    if before is not None:
+        qs = qs.filter(seq__lt=before)
+    return list(reversed(qs.order_by("-seq")[:limit]))
+
+
+def message_json(message: ChatMessage) -> dict[str, Any]:
+    attachment = message.attachment
+    return {
+        "seq": message.seq,
+        "id": str(message.client_id),
+        "kind": message.kind,
+        "body": message.body,
+        "sender": str(message.sender.public_id),
+        "sender_name": message.sender.name,
+        "at": message.created_at.isoformat(),
+        "file": (
+            {
+                "name": attachment.original_name,
+                "url": f"/files/{attachment.public_id}/",
+                "type": attachment.mime_type,
+            }
+            if attachment is not None
+            else None
+        ),
+    }
+
+
+# --- presence and attendance -----------------------------------------------------------
+
+
+def presence(session: RoomSession) -> list[dict[str, Any]]:
+    """Who is in the room now: one entry per open connection."""
+    muted = set(session.muted.values_list("pk", flat=True))
+    rows = (
+        session.attendance.filter(left_at__isnull=True)
+        .select_related("user")
+        .order_by("joined_at", "id")
+    )
+    return [
+        {
+            "peer": row.peer_id,
+            "user": str(row.user.public_id),
+            "name": row.user.name,
+            "title": str(row.user.get_title_display()),
+            "muted": row.user_id in muted,
+        }
+        for row in rows
+    ]
+
+
+def channels_of(session: RoomSession, user: User) -> list[str]:
+    return list(
+        session.attendance.filter(user=user, left_at__isnull=True).values_list(
+            "channel_name", flat=True
+        )
+    )
+
+
+@dataclass(frozen=True)
+class AttendanceTotal:
+    user_id: int
+    first_joined: datetime
+    last_left: datetime | None
+    seconds: int
+
+
+def _merged_seconds(spans: list[tuple[datetime, datetime]]) -> int:
+    """Seconds covered by ``spans`` (two open tabs at once count once)."""
+    total = 0.0
+    current: tuple[datetime, datetime] | None = None
+    for start, end in sorted(spans):
+        if current is None or start > current[1]:
+            if current is not None:
+                total += (current[1] - current[0]).total_seconds()
+            current = (start, end)
+        else:
+            current = (current[0], max(current[1], end))
+    if current is not None:
+        total += (current[1] - current[0]).total_seconds()
+    return int(total)
+
+
+def attendance_totals(
+    session: RoomSession, now: datetime | None = None
+) -> dict[int, AttendanceTotal]:
+    """Per participant (user pk) of ``session``: first join, last leave (None while still
+    in) and the seconds attended. Overlapping connections count once."""
+    now = now or timezone.now()
+    spans: dict[int, list[tuple[datetime, datetime]]] = {}
+    still_in: set[int] = set()
+    last_left: dict[int, datetime] = {}
+    for row in session.attendance.order_by("joined_at", "id"):
+        end = row.left_at or now
+        spans.setdefault(row.user_id, []).append((row.joined_at, end))
+        if row.left_at is None:
+            still_in.add(row.user_id)
+        else:
+            last_left[row.user_id] = max(last_left.get(row.user_id, row.left_at), row.left_at)
+    return {
+        user_id: AttendanceTotal(
+            user_id=user_id,
+            first_joined=min(s for s, _ in user_spans),
+            last_left=None if user_id in still_in else last_left.get(user_id),
+            seconds=_merged_seconds(user_spans),
+        )
+        for user_id, user_spans in spans.items()
+    }
+
+
+def attended_seconds(session: RoomSession, user: User, now: datetime | None = None) -> int:
+    total = attendance_totals(session, now).get(user.pk)
+    return total.seconds if total else 0
+
+
+def attendance_rows(session: RoomSession) -> QuerySet[Attendance]:
+    return session.attendance.select_related("user").order_by("joined_at", "id")
