@@ -42,6 +42,15 @@ def participants(session: RoomSession) -> QuerySet[User]:
     return User.objects.filter(who).distinct()
 
 
+def is_participant_of_request(user: User, request: BusinessRequest) -> bool:
+    """``is_participant`` before the request's session exists (to offer the way in)."""
+    if not user.is_authenticated or not user.can_use_business:
+        return False
+    if request.room_id and request.room.administrators.filter(pk=user.pk).exists():  # type: ignore[union-attr]
+        return True
+    return participants(RoomSession(request=request)).filter(pk=user.pk).exists()
+
+
 def is_room_admin(user: User, session: RoomSession) -> bool:
     """The session's host and the room's administrators moderate the session."""
     if not user.is_authenticated:
@@ -260,6 +269,22 @@ def attendance_totals(
 def attended_seconds(session: RoomSession, user: User, now: datetime | None = None) -> int:
     total = attendance_totals(session, now).get(user.pk)
     return total.seconds if total else 0
+
+
+@dataclass(frozen=True)
+class AttendanceLine:
+    name: str
+    minutes: int
+
+
+def attendance_summary(
+    session: RoomSession, totals: dict[int, AttendanceTotal]
+) -> list[AttendanceLine]:
+    names = dict(User.objects.filter(pk__in=totals).values_list("pk", "name"))
+    return [
+        AttendanceLine(names.get(t.user_id, ""), round(t.seconds / 60))
+        for t in sorted(totals.values(), key=lambda t: t.first_joined)
+    ]
 
 
 def attendance_rows(session: RoomSession) -> QuerySet[Attendance]:

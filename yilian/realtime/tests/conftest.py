@@ -11,7 +11,7 @@ from django.utils import translation
 from yilian.realtime.models import RoomSession
 from yilian.realtime.services import open_request_session
 from yilian.workflow.models import Status
-from yilian.workflow.tests.conftest import kinds, loop, team  # noqa: F401  (fixtures)
+from yilian.workflow.tests.conftest import kinds, loop, other_expert, team  # noqa: F401
 
 
 @pytest.fixture
