@@ -160,7 +160,9 @@ def janus_server(tmp_path) -> Iterator[Janus]:
     core = core.replace('ice_enforce_list = "eth0"', 'ice_enforce_list = "jv0"')
     core = re.sub(r'rtp_port_range = "[0-9-]+"', f'rtp_port_range = "{rtp}-{rtp + 200}"', core)
     (folder / "janus.jcfg").write_text(core)
-    http = (folder / "janus.transport.http.jcfg").read_text().replace("port = 8088", f"port = {port}")
+    http = (
+        (folder / "janus.transport.http.jcfg").read_text().replace("port = 8088", f"port = {port}")
+    )
     (folder / "janus.transport.http.jcfg").write_text(http)
     room = (folder / "janus.plugin.videoroom.jcfg").read_text()
     (folder / "janus.plugin.videoroom.jcfg").write_text(

@@ -96,6 +96,6 @@ def test_three_participants_each_receive_two_videos_through_janus(
     for page in pages:
         page.context.close()
     wait_for(lambda: _closed_attendance(session, 3), 10, "three leaves recorded")
-    assert sorted(Attendance.objects.filter(session=session).values_list("user_id", flat=True)) == sorted(
-        p.pk for p in people
-    )
+    assert sorted(
+        Attendance.objects.filter(session=session).values_list("user_id", flat=True)
+    ) == sorted(p.pk for p in people)

@@ -155,7 +155,10 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
 
     async def _chat(self, user: Any, content: dict[str, Any]) -> None:
         message, _created = await database_sync_to_async(services.post_message)(
-            self.session, sender=user, client_id=content.get("id"), body=str(content.get("body", ""))
+            self.session,
+            sender=user,
+            client_id=content.get("id"),
+            body=str(content.get("body", "")),
         )
         await self.send_json({"type": "ack", "id": str(message.client_id), "seq": message.seq})
 
@@ -200,7 +203,9 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
 
     async def room_signal(self, message: dict[str, Any]) -> None:
         if message["to"] == self.peer_id:
-            await self.send_json({"type": "signal", "from": message["from"], "data": message["data"]})
+            await self.send_json(
+                {"type": "signal", "from": message["from"], "data": message["data"]}
+            )
 
     async def room_kick(self, message: dict[str, Any]) -> None:
         user = self.scope["user"]

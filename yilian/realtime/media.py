@@ -6,6 +6,7 @@ API called from the server (HTTP transport). Rooms are made with the plugin's
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -41,7 +42,11 @@ def ice_servers(user: User) -> list[dict[str, Any]]:
     if settings.YILIAN_TURN_URLS and settings.YILIAN_TURN_SECRET:
         username, credential = turn_credentials(str(user.public_id))
         servers.append(
-            {"urls": list(settings.YILIAN_TURN_URLS), "username": username, "credential": credential}
+            {
+                "urls": list(settings.YILIAN_TURN_URLS),
+                "username": username,
+                "credential": credential,
+            }
         )
     return servers
 
@@ -54,9 +59,7 @@ class JanusError(RuntimeError):
 
 
 def _derived(purpose: str) -> str:
-    return hmac.new(settings.SECRET_KEY.encode(), purpose.encode(), hashlib.sha256).hexdigest()[
-        :32
-    ]
+    return hmac.new(settings.SECRET_KEY.encode(), purpose.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def room_secret(session: RoomSession) -> str:
@@ -72,13 +75,15 @@ class JanusClient:
 
     def __init__(self, url: str | None = None, timeout: float = 5) -> None:
         self.url = (url or settings.YILIAN_JANUS_URL).rstrip("/")
+        if not self.url.startswith(("http://", "https://")):
+            raise JanusError("the Janus URL must be http(s)")
         self.timeout = timeout
         self.session_id: int | None = None
         self.handle_id: int | None = None
 
     def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         body = {**body, "transaction": secrets.token_hex(8)}
-        req = urllib.request.Request(
+        req = urllib.request.Request(  # noqa: S310  (an http(s) URL, checked in __init__)
             self.url + path,
             data=json.dumps(body).encode(),
             headers={"Content-Type": "application/json"},
@@ -102,10 +107,8 @@ class JanusClient:
 
     def __exit__(self, *exc: object) -> None:
         if self.session_id is not None:
-            try:
+            with contextlib.suppress(JanusError):
                 self._post(f"/{self.session_id}", {"janus": "destroy"})
-            except JanusError:
-                pass
 
     def videoroom(self, request: str, **fields: Any) -> dict[str, Any]:
         answer = self._post(

@@ -71,8 +71,9 @@ def is_participant(user: User, session: RoomSession) -> bool:
 def _session_open(session: RoomSession) -> bool:
     if session.is_ended:
         return False
-    if session.request_id is not None:
-        return session.request.status in SCHEDULED_STATUSES  # type: ignore[union-attr]
+    request = session.request
+    if request is not None:
+        return any(request.status == status for status in SCHEDULED_STATUSES)
     return session.room is not None and session.room.is_active
 
 

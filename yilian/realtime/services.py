@@ -195,7 +195,9 @@ def post_file(
     stored = ChatMessage.objects.filter(session=session, client_id=key).first()
     if stored is not None:
         return stored, False
-    asset = store_upload(upload, owner=sender, target=session, purpose="chat", allowed_types=DOCUMENTS)
+    asset = store_upload(
+        upload, owner=sender, target=session, purpose="chat", allowed_types=DOCUMENTS
+    )
     kind = ChatMessage.Kind.IMAGE if asset.mime_type.startswith("image/") else ChatMessage.Kind.FILE
     return post_message(
         session, sender=sender, client_id=key, body=asset.original_name, kind=kind, attachment=asset
@@ -229,22 +231,7 @@ def moderate(
         if not selectors.is_room_admin(actor, session) or session.is_ended:
             raise PermissionDenied
         if action in ("mute", "unmute", "remove"):
-            if target is None or not selectors.is_participant(target, session):
-                raise ValidationError(_("Choose a participant."))
-            if selectors.is_room_admin(target, session):
-                raise ValidationError(_("Room administrators cannot be muted or removed."))
-        if action == "mute":
-            session.muted.add(target)
-            _notice(session, actor, _("%(name)s was muted.") % {"name": target.name})  # type: ignore[union-attr]
-        elif action == "unmute":
-            session.muted.remove(target)
-            _notice(session, actor, _("%(name)s may speak again.") % {"name": target.name})  # type: ignore[union-attr]
-        elif action == "remove":
-            session.removed.add(target)
-            _notice(session, actor, _("%(name)s was removed.") % {"name": target.name})  # type: ignore[union-attr]
-            group = room_group(session)
-            who = str(target.public_id)  # type: ignore[union-attr]
-            transaction.on_commit(lambda: _send(group, {"type": "room.kick", "user": who}))
+            _moderate_person(session, action, actor=actor, target=target)
         elif action in ("lock", "unlock"):
             session.locked = action == "lock"
             session.save(update_fields=["locked", "updated_at"])
@@ -270,6 +257,26 @@ def moderate(
     if action == "end":
         _janus_best_effort("destroy", session)
     return session
+
+
+def _moderate_person(
+    session: RoomSession, action: str, *, actor: User, target: User | None
+) -> None:
+    if target is None or not selectors.is_participant(target, session):
+        raise ValidationError(_("Choose a participant."))
+    if selectors.is_room_admin(target, session):
+        raise ValidationError(_("Room administrators cannot be muted or removed."))
+    if action == "mute":
+        session.muted.add(target)
+        _notice(session, actor, _("%(name)s was muted.") % {"name": target.name})
+    elif action == "unmute":
+        session.muted.remove(target)
+        _notice(session, actor, _("%(name)s may speak again.") % {"name": target.name})
+    else:
+        session.removed.add(target)
+        _notice(session, actor, _("%(name)s was removed.") % {"name": target.name})
+        group, who = room_group(session), str(target.public_id)
+        transaction.on_commit(lambda: _send(group, {"type": "room.kick", "user": who}))
 
 
 def _janus_best_effort(what: str, session: RoomSession, user: User | None = None) -> None:

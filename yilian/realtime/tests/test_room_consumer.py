@@ -211,7 +211,9 @@ def test_empty_or_badly_identified_message_is_refused(session, staff_a, english)
     assert not ChatMessage.objects.exists()
 
 
-def test_signal_reaches_only_the_peer_it_is_addressed_to(session, staff_a, expert, hospital_admin_a):
+def test_signal_reaches_only_the_peer_it_is_addressed_to(
+    session, staff_a, expert, hospital_admin_a
+):
     a, b, c = (
         _socket(session, staff_a),
         _socket(session, expert),

@@ -27,7 +27,9 @@ PNG = (
 
 
 def _say(session, user, body, client_id=None):
-    return services.post_message(session, sender=user, client_id=client_id or uuid.uuid4(), body=body)
+    return services.post_message(
+        session, sender=user, client_id=client_id or uuid.uuid4(), body=body
+    )
 
 
 # --- who may enter ---------------------------------------------------------------------
@@ -197,7 +199,9 @@ def test_image_shared_in_the_chat_is_a_message_with_an_audited_file(login, sessi
 
 def test_file_of_a_forbidden_type_is_refused_with_422(login, session, staff_a):
     client = login(staff_a)
-    upload = SimpleUploadedFile("run.exe", b"MZ\x90\x00" * 10, content_type="application/x-msdownload")
+    upload = SimpleUploadedFile(
+        "run.exe", b"MZ\x90\x00" * 10, content_type="application/x-msdownload"
+    )
 
     response = client.post(
         f"/rooms/{session.public_id}/files/", {"file": upload, "id": str(uuid.uuid4())}
@@ -326,7 +330,9 @@ def test_ice_servers_hold_turn_only_with_a_secret(settings, staff_a):
 # --- recording consent -----------------------------------------------------------------
 
 
-def test_recording_starts_only_when_everyone_present_agrees(session, staff_a, expert, hospital_admin_a):
+def test_recording_starts_only_when_everyone_present_agrees(
+    session, staff_a, expert, hospital_admin_a
+):
     for user in (staff_a, expert, hospital_admin_a):
         services.join(session, user, channel_name=f"c-{user.pk}")
     with pytest.raises(PermissionDenied):
