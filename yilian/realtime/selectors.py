@@ -141,6 +141,64 @@ def request_has_room(request: BusinessRequest) -> bool:
     return request.status in SCHEDULED_STATUSES and request.form in ("", BusinessRequest.Form.VIDEO)
 
 
+def business_sessions_for(user: User) -> QuerySet[BusinessRequest]:
+    """Scheduled video sessions ``user`` takes part in (the same people as ``participants``),
+    soonest first."""
+    if not user.is_authenticated or not user.can_use_business:
+        return BusinessRequest.objects.none()
+    who = (
+        Q(applicant=user)
+        | Q(experts=user)
+        | Q(team__members=user)
+        | Q(team__lead=user)
+        | Q(room__administrators=user)
+    )
+    if user.hospital_id and user.has_role(Role.STAFF, Role.HOSPITAL_ADMIN):
+        who |= Q(applicant_hospital_id=user.hospital_id)
+    ids = BusinessRequest.objects.filter(who).values("pk")
+    return (
+        BusinessRequest.objects.filter(
+            pk__in=ids,
+            status__in=SCHEDULED_STATUSES,
+            form__in=["", BusinessRequest.Form.VIDEO],
+        )
+        .select_related("applicant_hospital", "room")
+        .order_by("scheduled_start", "pk")
+    )
+
+
+def standing_sessions_for(user: User) -> QuerySet[RoomSession]:
+    """Open sessions of standing rooms that ``user`` hosts, is invited to or administers."""
+    if not user.is_authenticated or not user.can_use_business:
+        return RoomSession.objects.none()
+    ids = RoomSession.objects.filter(
+        Q(host=user) | Q(participants=user) | Q(room__administrators=user),
+        request__isnull=True,
+        ended_at__isnull=True,
+    ).values("pk")
+    return RoomSession.objects.filter(pk__in=ids).select_related("room").order_by("-created_at")
+
+
+def rooms_administered_by(user: User) -> Any:
+    from yilian.orgs.models import Room
+
+    if not user.is_authenticated or not user.can_use_business:
+        return Room.objects.none()
+    return Room.objects.filter(administrators=user, is_active=True).order_by("name", "pk")
+
+
+def invitable_people(room: Any) -> QuerySet[User]:
+    """Whom a standing-room session may invite: active members of the alliance's
+    business side (not patients)."""
+    return (
+        User.objects.active()
+        .exclude(role_assignments__role=Role.PATIENT)
+        .filter(role_assignments__isnull=False)
+        .distinct()
+        .order_by("name", "pk")
+    )
+
+
 # --- chat ------------------------------------------------------------------------------
 
 

@@ -11,13 +11,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from yilian.audit import services as audit
 from yilian.audit.models import AuditAction
+from yilian.core.pagination import paginate
 from yilian.workflow import selectors as workflow_selectors
 
 from . import media, selectors, services
+from .forms import StartSessionForm
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +30,43 @@ def _audit(request: HttpRequest, session, action: str = AuditAction.VIEW) -> Non
         return
     for patient in workflow_selectors.patients_of(session.request):
         audit.record(request, action=action, target=session.request, patient=patient)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rooms(request: HttpRequest) -> HttpResponse:
+    """The sessions the user takes part in; room administrators start standing sessions."""
+    user = request.user
+    may_start = selectors.rooms_administered_by(user).exists()
+    form = StartSessionForm(request.POST or None, user=user) if may_start else None
+    status = 200
+    if request.method == "POST":
+        if form is None:
+            raise Http404
+        if form.is_valid():
+            try:
+                session = services.open_room_session(
+                    form.cleaned_data["room"],
+                    actor=user,
+                    title=form.cleaned_data["title"],
+                    people=list(form.cleaned_data["people"]),
+                )
+            except (PermissionDenied, ValidationError) as exc:
+                form.add_error(None, exc)
+            else:
+                return redirect("realtime:room", public_id=session.public_id)
+        status = 422
+    business = selectors.business_sessions_for(user)
+    return render(
+        request,
+        "realtime/rooms.html",
+        {
+            "business": paginate(request, business),
+            "standing": selectors.standing_sessions_for(user)[:50],
+            "form": form,
+        },
+        status=status,
+    )
 
 
 @login_required

@@ -87,6 +87,11 @@ MODULES: tuple[Module, ...] = (
         ),
         pages=(
             Page(_("Patients"), "patients:list", frozenset({R.STAFF, R.HOSPITAL_ADMIN})),
+            Page(
+                _("Cloud rooms"),
+                "realtime:rooms",
+                frozenset({R.STAFF, R.EXPERT, R.HOSPITAL_ADMIN, R.MANAGER, R.ROOM_ADMIN}),
+            ),
             Page(_("Today's e-clinic"), "clinics:queue", frozenset({R.EXPERT})),
             Page(_("Follow-up visits"), "followups:due", frozenset({R.STAFF, R.HOSPITAL_ADMIN})),
             Page(

@@ -363,3 +363,52 @@ def test_one_refusal_stops_the_recording_request(session, staff_a, expert):
     session.refresh_from_db()
     assert session.recording_started_at is None and session.recording_requested_at is None
     assert RecordingConsent.objects.get(user=staff_a).agreed is False
+
+
+# --- rooms list --------------------------------------------------------------------------
+
+
+def test_rooms_page_lists_my_scheduled_sessions_only(login, scheduled, staff_a, staff_b):
+    mine = login(staff_a).get("/rooms/")
+    theirs = login(staff_b).get("/rooms/")
+
+    assert mine.status_code == theirs.status_code == 200
+    assert f'data-session-request="{scheduled.public_id}"' in mine.content.decode()
+    assert f'data-session-request="{scheduled.public_id}"' not in theirs.content.decode()
+    assert b"data-empty" in theirs.content
+
+
+def test_rooms_page_runs_a_fixed_number_of_queries(
+    login, loop, staff_a, django_assert_max_num_queries
+):
+    for _ in range(3):
+        loop.at(Status.CONFIRMED)
+    client = login(staff_a)
+    with django_assert_max_num_queries(15):
+        client.get("/rooms/")
+
+
+def test_room_admin_starts_a_meeting_and_a_bad_form_keeps_the_input(
+    login, hospital_a, hospital_admin_a, staff_a
+):
+    room = Room.objects.create(hospital=hospital_a, name="远程会议室", kind=Room.Kind.MEETING)
+    room.administrators.add(hospital_admin_a)
+    client = login(hospital_admin_a)
+
+    bad = client.post("/rooms/", {"room": room.pk, "title": "", "people": [staff_a.pk]})
+    good = client.post("/rooms/", {"room": room.pk, "title": "周例会", "people": [staff_a.pk]})
+
+    assert bad.status_code == 422
+    session = RoomSession.objects.get()
+    assert good.status_code == 302 and good["Location"] == f"/rooms/{session.public_id}/"
+    assert list(session.participants.all()) == [staff_a]
+    assert session.host == hospital_admin_a
+
+
+def test_non_admin_cannot_start_a_meeting(login, hospital_a, staff_a):
+    room = Room.objects.create(hospital=hospital_a, name="远程会议室", kind=Room.Kind.MEETING)
+
+    response = login(staff_a).post("/rooms/", {"room": room.pk, "title": "私开会议"})
+
+    assert response.status_code == 404
+    assert not RoomSession.objects.exists()
