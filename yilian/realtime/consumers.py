@@ -10,6 +10,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from . import media, selectors, services
 from .models import RoomSession
@@ -113,6 +114,8 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             return
         kind = content.get("type")
         if kind == "ping":
+            if self.peer_id:
+                await database_sync_to_async(services.still_here)(self.peer_id)
             await self.send_json({"type": "pong"})
             return
         user = self.scope["user"]
@@ -133,8 +136,10 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         try:
             await handler(user, content)
         except (PermissionDenied, ValidationError) as exc:
-            text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else exc
-            await self.send_json({**_error(text or "forbidden"), "id": content.get("id")})
+            text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            await self.send_json(
+                {**_error(text or _("You may not do that in this room.")), "id": content.get("id")}
+            )
 
     def _still_allowed(self, user: Any) -> bool:
         assert self.session is not None
@@ -185,7 +190,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             try:
                 target = User.objects.get(public_id=target_id)
             except (User.DoesNotExist, ValueError, ValidationError) as exc:
-                raise ValidationError("unknown participant") from exc
+                raise ValidationError(_("Choose a participant.")) from exc
         services.moderate(self.session, action, actor=user, target=target)
 
     async def _record(self, user: Any, content: dict[str, Any]) -> None:

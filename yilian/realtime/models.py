@@ -152,6 +152,9 @@ class Attendance(models.Model):
     channel_name = models.CharField(max_length=200, editable=False)
     joined_at = models.DateTimeField(_("joined at"), default=timezone.now)
     left_at = models.DateTimeField(_("left at"), null=True, blank=True)
+    # The page pings every few seconds: a row whose socket vanished without a disconnect
+    # (a server restart) stops counting at its last sign of life.
+    seen_at = models.DateTimeField(_("last seen"), default=timezone.now)
 
     class Meta:
         verbose_name = _("attendance")

@@ -4,7 +4,7 @@ who is present, and attendance totals (the selector the teaching module reads fo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -246,11 +246,15 @@ def message_json(message: ChatMessage) -> dict[str, Any]:
 # --- presence and attendance -----------------------------------------------------------
 
 
+# A connection silent for longer than this (no ping) is gone.
+STALE_AFTER = timedelta(seconds=60)
+
+
 def presence(session: RoomSession) -> list[dict[str, Any]]:
-    """Who is in the room now: one entry per open connection."""
+    """Who is in the room now: one entry per open, live connection."""
     muted = set(session.muted.values_list("pk", flat=True))
     rows = (
-        session.attendance.filter(left_at__isnull=True)
+        session.attendance.filter(left_at__isnull=True, seen_at__gte=timezone.now() - STALE_AFTER)
         .select_related("user")
         .order_by("joined_at", "id")
     )
@@ -308,12 +312,14 @@ def attendance_totals(
     still_in: set[int] = set()
     last_left: dict[int, datetime] = {}
     for row in session.attendance.order_by("joined_at", "id"):
-        end = row.left_at or now
-        spans.setdefault(row.user_id, []).append((row.joined_at, end))
-        if row.left_at is None:
+        end = row.left_at
+        if end is None and row.seen_at >= now - STALE_AFTER:
             still_in.add(row.user_id)
-        else:
-            last_left[row.user_id] = max(last_left.get(row.user_id, row.left_at), row.left_at)
+            end = now
+        elif end is None:
+            end = max(row.seen_at, row.joined_at)  # vanished: counts until last seen
+        spans.setdefault(row.user_id, []).append((row.joined_at, end))
+        last_left[row.user_id] = max(last_left.get(row.user_id, end), end)
     return {
         user_id: AttendanceTotal(
             user_id=user_id,

@@ -105,11 +105,31 @@ def join(session: RoomSession, user: User, *, channel_name: str) -> Attendance:
     with transaction.atomic():
         if not selectors.may_enter(user, session):
             raise PermissionDenied
+        close_vanished(session)
         row = Attendance.objects.create(
             session=session, user=user, peer_id=uuid.uuid4().hex, channel_name=channel_name
         )
         broadcast(session, {"type": "presence", "peers": selectors.presence(session)})
     return row
+
+
+def still_here(peer_id: str) -> None:
+    """A ping from the page: the connection is alive."""
+    Attendance.objects.filter(peer_id=peer_id, left_at__isnull=True).update(seen_at=timezone.now())
+
+
+def close_vanished(session: RoomSession) -> int:
+    """Close the rows of connections that went without a disconnect, at their last sign
+    of life."""
+    stale = session.attendance.filter(
+        left_at__isnull=True, seen_at__lt=timezone.now() - selectors.STALE_AFTER
+    )
+    closed = 0
+    for row in stale:
+        closed += Attendance.objects.filter(pk=row.pk, left_at__isnull=True).update(
+            left_at=max(row.seen_at, row.joined_at)
+        )
+    return closed
 
 
 def leave(peer_id: str) -> None:

@@ -142,7 +142,7 @@ def messages(request: HttpRequest, public_id: str) -> HttpResponse:
     try:
         after, before = _cursor(request.GET.get("after")), _cursor(request.GET.get("before"))
     except ValidationError:
-        return JsonResponse({"error": "after/before must be whole numbers"}, status=400)
+        return JsonResponse({"error": _("The cursor must be a whole number.")}, status=400)
     if after is not None:
         items = selectors.messages_after(session, after)
     else:
@@ -170,6 +170,6 @@ def upload(request: HttpRequest, public_id: str) -> HttpResponse:
     except ValidationError as exc:
         return JsonResponse({"error": " ".join(exc.messages)}, status=422)
     except PermissionDenied as exc:
-        return JsonResponse({"error": str(exc) or "forbidden"}, status=403)
+        return JsonResponse({"error": str(exc) or _("You may not add files here.")}, status=403)
     _audit(request, session, AuditAction.UPLOAD)
     return JsonResponse({"message": selectors.message_json(message)})

@@ -412,3 +412,30 @@ def test_non_admin_cannot_start_a_meeting(login, hospital_a, staff_a):
 
     assert response.status_code == 404
     assert not RoomSession.objects.exists()
+
+
+def test_connection_that_vanished_without_a_disconnect_leaves_presence_and_stops_counting(
+    session, staff_a, expert
+):
+    ghost = services.join(session, staff_a, channel_name="lost")
+    last_sign = timezone.now() - timedelta(minutes=10)
+    Attendance.objects.filter(pk=ghost.pk).update(
+        joined_at=last_sign - timedelta(minutes=5), seen_at=last_sign
+    )
+
+    assert [p["user"] for p in selectors.presence(session)] == []
+    assert selectors.attended_seconds(session, staff_a) == 300
+
+    services.join(session, expert, channel_name="c2")  # the next join tidies up
+    ghost.refresh_from_db()
+    assert ghost.left_at == last_sign
+
+
+def test_ping_keeps_a_connection_alive(session, staff_a):
+    row = services.join(session, staff_a, channel_name="c1")
+    Attendance.objects.filter(pk=row.pk).update(seen_at=timezone.now() - timedelta(minutes=5))
+    assert selectors.presence(session) == []
+
+    services.still_here(row.peer_id)
+
+    assert [p["peer"] for p in selectors.presence(session)] == [row.peer_id]

@@ -55,6 +55,7 @@
   function showMessage(m, atTop) {
     var log = $("[data-chat-log]");
     if (m.seq && shown[m.seq]) { return; }
+    if (!m.seq && log.querySelector('li[data-id="' + m.id + '"]')) { return; }  // already there
     var draft = m.id && log.querySelector('li.yl-chat-pending[data-id="' + m.id + '"]');
     if (draft) { draft.remove(); }
     if (m.seq) {
@@ -74,8 +75,12 @@
     log.scrollTop = log.scrollHeight;
   }
 
-  function acknowledge(id) {
+  // The server has the message (or refused it): stop re-sending it. A draft whose stored
+  // copy is already on screen goes; otherwise the broadcast replaces it.
+  function acknowledge(id, seq) {
     savePending(loadPending().filter(function (p) { return p.id !== id; }));
+    var draft = $("[data-chat-log]").querySelector('li.yl-chat-pending[data-id="' + id + '"]');
+    if (draft && (!seq || shown[seq])) { draft.remove(); }
   }
 
   function sendChat(body) {
@@ -160,6 +165,9 @@
     document.body.dataset.roomState = online ? "open" : "closed";
   }
 
+  // A sign of life every 20 s keeps this connection in the presence list.
+  setInterval(function () { send({ type: "ping" }); }, 20000);
+
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + location.host + config.ws);
@@ -192,7 +200,7 @@
     } else if (m.type === "message") {
       showMessage(m.message);
     } else if (m.type === "ack") {
-      acknowledge(m.id);
+      acknowledge(m.id, m.seq);
     } else if (m.type === "error") {
       if (m.id) { acknowledge(m.id); }
       showError(m.message);
