@@ -90,7 +90,7 @@ MODULES: tuple[Module, ...] = (
             Page(
                 _("Cloud rooms"),
                 "realtime:rooms",
-                frozenset({R.STAFF, R.EXPERT, R.HOSPITAL_ADMIN, R.MANAGER, R.ROOM_ADMIN}),
+                frozenset({R.STAFF, R.EXPERT, R.HOSPITAL_ADMIN}),
             ),
             Page(_("Today's e-clinic"), "clinics:queue", frozenset({R.EXPERT})),
             Page(_("Follow-up visits"), "followups:due", frozenset({R.STAFF, R.HOSPITAL_ADMIN})),
@@ -214,6 +214,7 @@ MODULES: tuple[Module, ...] = (
                 frozenset({R.HOSPITAL_ADMIN, R.PLATFORM_ADMIN}),
             ),
             Page(_("Member hospitals"), "web:hospitals", ALL_MEMBERS),
+            Page(_("Cloud rooms"), "realtime:rooms", frozenset({R.ROOM_ADMIN})),
         ),
     ),
     Module(

@@ -21,18 +21,22 @@ def _menu(user) -> dict[str, list[str]]:
 def test_staff_gets_the_four_business_modules_and_no_management_pages(staff_a):
     assert _menu(staff_a) == {
         **{key: [] for key in BUSINESS},
-        "medical": ["patients:list", "followups:due"],
+        "medical": ["patients:list", "realtime:rooms", "followups:due"],
     }
 
 
 def test_expert_gets_business_modules_except_quality_supervision(expert):
-    assert _menu(expert) == {"medical": ["clinics:queue"], "teaching": [], "linkage": []}
+    assert _menu(expert) == {
+        "medical": ["realtime:rooms", "clinics:queue"],
+        "teaching": [],
+        "linkage": [],
+    }
 
 
 def test_hospital_admin_gets_registrations_member_hospitals_and_the_overview(hospital_admin_a):
     assert _menu(hospital_admin_a) == {
         **{key: [] for key in BUSINESS},
-        "medical": ["patients:list", "followups:due", "followups:templates"],
+        "medical": ["patients:list", "realtime:rooms", "followups:due", "followups:templates"],
         "platform": ["accounts:registrations", "web:hospitals"],
         "analytics": ["web:overview"],
     }
@@ -64,7 +68,7 @@ def test_manager_gets_every_module_but_not_registrations(manager):
             Role.SECURITY_ADMIN,
             {"teaching": [], "platform": ["web:hospitals"], "security": ["audit:entries"]},
         ),
-        (Role.ROOM_ADMIN, {"teaching": [], "platform": ["web:hospitals"]}),
+        (Role.ROOM_ADMIN, {"teaching": [], "platform": ["web:hospitals", "realtime:rooms"]}),
         (Role.AUDITOR, {"teaching": [], "security": ["audit:entries"]}),
     ],
 )
@@ -91,7 +95,7 @@ def test_a_user_with_two_roles_gets_the_union_once(make_user, hospital_a):
 
     assert _menu(user) == {
         **{key: [] for key in BUSINESS},
-        "medical": ["patients:list", "clinics:queue", "followups:due"],
+        "medical": ["patients:list", "realtime:rooms", "clinics:queue", "followups:due"],
     }
 
 
