@@ -81,7 +81,31 @@ def open_request_session(request: BusinessRequest, *, actor: User) -> RoomSessio
     )
     if not selectors.is_participant(actor, session):
         raise PermissionDenied(_("Only the participants of this session may enter."))
+    _tell_room_open(request, session, actor)
     return session
+
+
+def _tell_room_open(request: BusinessRequest, session: RoomSession, actor: User) -> None:
+    """The first one in tells the applicant, the assigned experts and the team lead."""
+    from django.urls import reverse
+
+    from yilian.notify.services import notify
+
+    people = {request.applicant_id, *request.experts.values_list("pk", flat=True)}
+    if request.team_id is not None and request.team.lead_id:  # type: ignore[union-attr]
+        people.add(request.team.lead_id)  # type: ignore[union-attr]
+    people.discard(actor.pk)
+    recipients = list(User.objects.filter(pk__in=people, is_active=True))
+    if not recipients:
+        return
+    notify(
+        recipients,
+        verb="realtime.room_open",
+        title=_("The cloud room of “%(title)s” is open") % {"title": request.title},
+        body=_("%(name)s is in the room.") % {"name": actor.name},
+        url=reverse("realtime:enter_request", args=[request.public_id]),
+        summary=_("A cloud room you take part in is open."),
+    )
 
 
 @transaction.atomic

@@ -439,3 +439,15 @@ def test_ping_keeps_a_connection_alive(session, staff_a):
     services.still_here(row.peer_id)
 
     assert [p["peer"] for p in selectors.presence(session)] == [row.peer_id]
+
+
+def test_first_one_in_tells_the_others_the_room_is_open(scheduled, staff_a, expert, english):
+    from yilian.notify.models import Notification
+
+    services.open_request_session(scheduled, actor=staff_a)
+    services.open_request_session(scheduled, actor=expert)  # already open: nobody told again
+
+    notices = Notification.objects.filter(verb="realtime.room_open")
+    assert [n.recipient for n in notices] == [expert]
+    assert notices[0].url == f"/rooms/request/{scheduled.public_id}/"
+    assert notices[0].title == f"The cloud room of “{scheduled.title}” is open"
