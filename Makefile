@@ -11,13 +11,14 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/yilian
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 XDIST ?= -n 2
 
-.PHONY: help run test lint format test-sqlite test-postgres e2e messages makemessages vendor clean
+.PHONY: help run test lint format test-sqlite test-postgres e2e e2e-media messages makemessages vendor clean
 
 help:
 	@echo "make run    — migrate, seed the demo alliance, serve http://$(HOST):$(PORT) with a task worker"
 	@echo "make test   — lint, the suite on SQLite, again on PostgreSQL (+Redis), then the browser tests"
 	@echo "make lint   — ruff, manage.py check, makemigrations --check, mypy"
 	@echo "make e2e    — only the browser tests"
+	@echo "make e2e-media — WebRTC/Janus/TURN tests in a loopback-only network namespace (root)"
 
 $(VENV)/.installed: requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,7 +48,7 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: lint test-sqlite test-postgres e2e
+test: lint test-sqlite test-postgres e2e e2e-media
 
 test-sqlite: $(VENV)/.installed messages
 	@echo "=== Suite on SQLite ==="
@@ -65,6 +66,13 @@ test-postgres: $(VENV)/.installed messages
 e2e: $(VENV)/.installed messages
 	@echo "=== Browser tests (Chromium) ==="
 	YILIAN_TEST_DB_NAME=$$(mktemp -u /tmp/yilian-e2e-XXXXXX.sqlite3) $(PY) -m pytest e2e -q
+
+# Media tests see nothing but loopback: the web server, Janus, coturn and Chromium all run in
+# a private network namespace (Chromium and Janus offer every interface as a candidate).
+e2e-media: $(VENV)/.installed messages
+	@echo "=== Media tests (WebRTC mesh, Janus, TURN) in a loopback-only network namespace ==="
+	unshare -n bash -c 'ip link set lo up && YILIAN_MEDIA_TESTS=1 \
+	  YILIAN_TEST_DB_NAME=$$(mktemp -u /tmp/yilian-e2e-XXXXXX.sqlite3) $(PY) -m pytest e2e/media -q -p no:xdist'
 
 makemessages: $(VENV)/.installed
 	$(PY) manage.py makemessages -l zh_Hans --ignore ".venv/*" --ignore "node_modules/*"

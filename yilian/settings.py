@@ -263,6 +263,18 @@ LOGGING = {
 
 # --- Product settings -------------------------------------------------------
 YILIAN_VIDEO_BACKEND = env_choice("YILIAN_VIDEO_BACKEND", ("p2p", "janus"), "p2p")
+# Janus (YILIAN_VIDEO_BACKEND=janus): the HTTP API the server calls, the address browsers
+# use (default: the same), and the VideoRoom plugin's admin_key (needed to create rooms).
+YILIAN_JANUS_URL = env_str("YILIAN_JANUS_URL", "http://127.0.0.1:8088/janus")
+YILIAN_JANUS_PUBLIC_URL = env_str("YILIAN_JANUS_PUBLIC_URL", YILIAN_JANUS_URL)
+YILIAN_JANUS_ADMIN_KEY = env_secret("YILIAN_JANUS_ADMIN_KEY", default="")
+YILIAN_JANUS_RECORD_DIR = env_str("YILIAN_JANUS_RECORD_DIR", "")
+# ICE servers handed to browsers: STUN/TURN URLs; TURN credentials are signed with coturn's
+# use-auth-secret shared secret and live YILIAN_TURN_TTL seconds.
+YILIAN_STUN_URLS = env_list("YILIAN_STUN_URLS", [])
+YILIAN_TURN_URLS = env_list("YILIAN_TURN_URLS", [])
+YILIAN_TURN_SECRET = env_secret("YILIAN_TURN_SECRET", default="")
+YILIAN_TURN_TTL = env_int("YILIAN_TURN_TTL", 3600)
 # CSS font-family for printable documents: a CJK font installed on the host.
 YILIAN_PDF_FONTS = env_str(
     "YILIAN_PDF_FONTS", '"WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif'

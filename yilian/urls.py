@@ -15,6 +15,7 @@ urlpatterns = [
     path("clinics/", include("yilian.clinics.urls")),
     path("follow-up/", include("yilian.followups.urls")),
     path("files/", include("yilian.files.urls")),
+    path("rooms/", include("yilian.realtime.urls")),
     path("patients/", include("yilian.patients.urls")),
     path("audit/", include("yilian.audit.urls")),
     path("analytics/", include("yilian.analytics.urls")),

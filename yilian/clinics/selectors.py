@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from uuid import UUID
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from yilian.accounts.models import User
 from yilian.accounts.roles import Role
+from yilian.core.dates import day_bounds
 from yilian.orgs.models import Team
 from yilian.workflow.models import BusinessRequest, Status
 from yilian.workflow.rules import Who
@@ -26,11 +27,6 @@ from .models import (
     WardRoundPatient,
 )
 from .services import AFTER_COMPLETION, RELEASED_STATUSES
-
-
-def _day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = timezone.make_aware(datetime.combine(day, time.min))
-    return start, start + timedelta(days=1)
 
 
 def live_bookings() -> QuerySet[ClinicVisit]:
@@ -62,7 +58,7 @@ def is_booked(slot: ClinicSlot) -> bool:
 
 def day_queue(expert: User, day: date | None = None) -> list[ClinicVisit]:
     """The expert's submitted bookings of ``day`` (today), in slot order."""
-    start, end = _day_bounds(day or timezone.localdate())
+    start, end = day_bounds(day or timezone.localdate())
     return list(
         live_bookings()
         .filter(slot__expert=expert, slot__start__gte=start, slot__start__lt=end)

@@ -17,13 +17,13 @@ escalated when an answer hits an alert the template set.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from yilian.core.dates import start_of
 from yilian.core.models import PublicModel
 
 # Days after the due date a visit may still be answered; then it is missed.
@@ -197,4 +197,4 @@ class FollowUpVisit(PublicModel):
 
 def window_end(due: date) -> datetime:
     last = due + timedelta(days=GRACE_DAYS + 1)
-    return timezone.make_aware(datetime.combine(last, time.min))
+    return start_of(last)

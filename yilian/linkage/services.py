@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yilian.accounts.models import User
 from yilian.accounts.roles import Role
+from yilian.core.dates import start_of
 from yilian.files.services import store_upload
 from yilian.files.validators import DOCUMENTS, SCANS, check_upload
 from yilian.orgs.models import Department, Hospital
@@ -57,10 +58,6 @@ QUALIFICATION = "qualification"
 
 
 # --- shared -----------------------------------------------------------------------------
-
-
-def _local_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def _store(
@@ -168,8 +165,8 @@ def save_visit(
         raise ValidationError(errors)
     title = visit_title(kind, data)
     window = {
-        "desired_start": _local_midnight(data.date_from),
-        "desired_end": _local_midnight(data.date_to + timedelta(days=1)),
+        "desired_start": start_of(data.date_from),
+        "desired_end": start_of(data.date_to + timedelta(days=1)),
     }
     with transaction.atomic():
         request = save_application(
@@ -292,8 +289,8 @@ def save_advanced_study(
         raise ValidationError(errors)
     title = study_title(data)
     window = {
-        "desired_start": _local_midnight(data.start_date),
-        "desired_end": _local_midnight(add_months(data.start_date, data.period_months)),
+        "desired_start": start_of(data.start_date),
+        "desired_end": start_of(add_months(data.start_date, data.period_months)),
     }
     fields = {name: getattr(data, name) for name in STUDY_FIELDS}
     for name in ("school", "major", "current_position", "clinical_experience"):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -19,9 +19,9 @@ from django.utils import timezone
 
 from yilian.accounts.models import User
 from yilian.accounts.roles import Role
+from yilian.core.dates import start_of
 from yilian.orgs.models import Hospital, Room, Team
 from yilian.workflow.models import (
-    SCHEDULED_STATUSES,
     TERMINAL_STATUSES,
     Action,
     BusinessRequest,
@@ -81,9 +81,9 @@ class BoardFilters:
         if self.team is not None:
             qs = qs.filter(team=self.team)
         if self.start:
-            qs = qs.filter(created_at__gte=_aware(self.start))
+            qs = qs.filter(created_at__gte=start_of(self.start))
         if self.end:
-            qs = qs.filter(created_at__lt=_aware(self.end + timedelta(days=1)))
+            qs = qs.filter(created_at__lt=start_of(self.end + timedelta(days=1)))
         return qs
 
     def tickets(self) -> QuerySet[Ticket]:
@@ -95,14 +95,10 @@ class BoardFilters:
         if self.team is not None:
             qs = qs.filter(request__team=self.team)
         if self.start:
-            qs = qs.filter(created_at__gte=_aware(self.start))
+            qs = qs.filter(created_at__gte=start_of(self.start))
         if self.end:
-            qs = qs.filter(created_at__lt=_aware(self.end + timedelta(days=1)))
+            qs = qs.filter(created_at__lt=start_of(self.end + timedelta(days=1)))
         return qs
-
-
-def _aware(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def parse_filters(params: Any) -> BoardFilters:
@@ -389,37 +385,6 @@ def rooms_to_give_feedback_on() -> QuerySet[Room]:
 
 
 # --- cloud rooms -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RoomSchedule:
-    room: Room
-    sessions: list[BusinessRequest]
-
-
-def rooms_of_admin(user: User, *, days: int = 14) -> list[RoomSchedule]:
-    """The rooms ``user`` administers, each with its booked sessions from today on (two
-    queries whatever the number of rooms)."""
-    if not user.is_authenticated or not user.can_use_business:
-        return []
-    rooms = list(user.administered_rooms.filter(is_active=True).select_related("hospital"))
-    if not rooms:
-        return []
-    today = timezone.localdate()
-    sessions = (
-        BusinessRequest.objects.filter(
-            room__in=rooms,
-            status__in=SCHEDULED_STATUSES,
-            scheduled_start__gte=_aware(today),
-            scheduled_start__lt=_aware(today + timedelta(days=days)),
-        )
-        .select_related("applicant_hospital", "team")
-        .order_by("scheduled_start", "id")
-    )
-    by_room: dict[int, list[BusinessRequest]] = {}
-    for s in sessions:
-        by_room.setdefault(s.room_id, []).append(s)  # type: ignore[arg-type]
-    return [RoomSchedule(r, by_room.get(r.pk, [])) for r in rooms]
 
 
 def rooms_for_assignment(query: str = "") -> QuerySet[Room]:

@@ -11,7 +11,6 @@ urlpatterns = [
     path("feedback/new/", views.ticket_new, name="ticket_new"),
     path("feedback/<uuid:public_id>/", views.ticket, name="ticket"),
     path("feedback/<uuid:public_id>/<slug:step>/", views.ticket_act, name="ticket_act"),
-    path("rooms/", views.my_rooms, name="my_rooms"),
     path("rooms/admins/", views.room_admins, name="room_admins"),
     path("rooms/admins/<uuid:public_id>/", views.room_admin_edit, name="room_admin_edit"),
 ]

@@ -173,14 +173,6 @@ def ticket_act(request: HttpRequest, public_id: str, step: str) -> HttpResponse:
 # --- cloud rooms -----------------------------------------------------------------------
 
 
-@role_required(Role.ROOM_ADMIN, Role.PLATFORM_ADMIN)
-def my_rooms(request: HttpRequest) -> HttpResponse:
-    """The rooms the user administers with their sessions of the next two weeks."""
-    return render(
-        request, "supervision/my_rooms.html", {"rooms": selectors.rooms_of_admin(request.user)}
-    )
-
-
 @role_required(Role.PLATFORM_ADMIN)
 def room_admins(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("query", "").strip()

@@ -87,6 +87,11 @@ MODULES: tuple[Module, ...] = (
         ),
         pages=(
             Page(_("Patients"), "patients:list", frozenset({R.STAFF, R.HOSPITAL_ADMIN})),
+            Page(
+                _("Cloud rooms"),
+                "realtime:rooms",
+                frozenset({R.STAFF, R.EXPERT, R.HOSPITAL_ADMIN}),
+            ),
             Page(_("Today's e-clinic"), "clinics:queue", frozenset({R.EXPERT})),
             Page(_("Difficult cases"), "casebank:list", frozenset({R.STAFF, R.EXPERT, R.MANAGER})),
             Page(_("Follow-up visits"), "followups:due", frozenset({R.STAFF, R.HOSPITAL_ADMIN})),
@@ -237,13 +242,13 @@ MODULES: tuple[Module, ...] = (
                 frozenset({R.MANAGER, R.PLATFORM_ADMIN}),
             ),
             Page(_("Feedback"), "supervision:tickets", ALL_MEMBERS),
-            Page(_("My cloud rooms"), "supervision:my_rooms", frozenset({R.ROOM_ADMIN})),
             Page(
                 _("Room administrators"),
                 "supervision:room_admins",
                 frozenset({R.PLATFORM_ADMIN}),
             ),
             Page(_("Role change log"), "accounts:role_changes", frozenset({R.PLATFORM_ADMIN})),
+            Page(_("Cloud rooms"), "realtime:rooms", frozenset({R.ROOM_ADMIN})),
         ),
     ),
     Module(

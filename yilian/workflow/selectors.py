@@ -4,7 +4,7 @@ timeline, and the workbench queues (each a fixed number of queries, whatever its
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yilian.accounts.models import User
 from yilian.accounts.roles import Role
+from yilian.core.dates import day_bounds
 from yilian.orgs.models import Hospital, Team
 from yilian.orgs.selectors import disabled_kinds
 
@@ -139,9 +140,7 @@ QUEUES: dict[str, Queue] = {
 
 
 def _today_bounds() -> tuple[datetime, datetime]:
-    today = timezone.localdate()
-    start = timezone.make_aware(datetime.combine(today, time.min))
-    return start, start + timedelta(days=1)
+    return day_bounds(timezone.localdate())
 
 
 def _applicant_roles() -> frozenset[str]:

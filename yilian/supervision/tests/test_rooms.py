@@ -35,7 +35,7 @@ def test_a_platform_admin_assigns_a_room_admin_who_sees_and_starts_the_rooms_ses
     elsewhere = loop.at(Status.CONFIRMED, title="另一场")
 
     client.force_login(keeper)
-    page = client.get(reverse("supervision:my_rooms")).content.decode()
+    page = client.get(reverse("realtime:rooms")).content.decode()
     assert str(booked.public_id) in page
     assert str(elsewhere.public_id) not in page
     assert client.get(reverse("workflow:detail", args=[booked.public_id])).status_code == 200

@@ -21,13 +21,13 @@ def _menu(user) -> dict[str, list[str]]:
 def test_staff_gets_the_four_business_modules_and_no_management_pages(staff_a):
     assert _menu(staff_a) == {
         **{key: [] for key in BUSINESS},
-        "medical": ["patients:list", "casebank:list", "followups:due"],
+        "medical": ["patients:list", "realtime:rooms", "casebank:list", "followups:due"],
     }
 
 
 def test_expert_gets_business_modules_except_quality_supervision(expert):
     assert _menu(expert) == {
-        "medical": ["clinics:queue", "casebank:list"],
+        "medical": ["realtime:rooms", "clinics:queue", "casebank:list"],
         "teaching": [],
         "linkage": [],
     }
@@ -36,7 +36,7 @@ def test_expert_gets_business_modules_except_quality_supervision(expert):
 def test_hospital_admin_gets_registrations_member_hospitals_and_the_overview(hospital_admin_a):
     assert _menu(hospital_admin_a) == {
         **{key: [] for key in BUSINESS},
-        "medical": ["patients:list", "followups:due", "followups:templates"],
+        "medical": ["patients:list", "realtime:rooms", "followups:due", "followups:templates"],
         "platform": [
             "accounts:registrations",
             "web:hospitals",
@@ -45,7 +45,7 @@ def test_hospital_admin_gets_registrations_member_hospitals_and_the_overview(hos
             "accession:my_plan",
             "supervision:tickets",
         ],
-        "analytics": ["analytics:dashboard"],
+        "analytics": ["analytics:dashboard", "analytics:resources"],
     }
 
 
@@ -65,7 +65,7 @@ def test_platform_admin_gets_every_module_and_page(platform_admin):
             "supervision:room_admins",
             "accounts:role_changes",
         ],
-        "analytics": ["analytics:dashboard"],
+        "analytics": ["analytics:dashboard", "analytics:resources"],
     }
 
 
@@ -81,7 +81,7 @@ def test_manager_gets_every_module_but_not_registrations(manager):
             "supervision:board",
             "supervision:tickets",
         ],
-        "analytics": ["analytics:dashboard"],
+        "analytics": ["analytics:dashboard", "analytics:resources"],
     }
 
 
@@ -100,7 +100,7 @@ def test_manager_gets_every_module_but_not_registrations(manager):
             Role.ROOM_ADMIN,
             {
                 "teaching": [],
-                "platform": ["web:hospitals", "supervision:tickets", "supervision:my_rooms"],
+                "platform": ["web:hospitals", "supervision:tickets", "realtime:rooms"],
             },
         ),
         (Role.AUDITOR, {"teaching": [], "security": ["audit:entries", "accounts:role_changes"]}),
@@ -129,7 +129,13 @@ def test_a_user_with_two_roles_gets_the_union_once(make_user, hospital_a):
 
     assert _menu(user) == {
         **{key: [] for key in BUSINESS},
-        "medical": ["patients:list", "clinics:queue", "casebank:list", "followups:due"],
+        "medical": [
+            "patients:list",
+            "realtime:rooms",
+            "clinics:queue",
+            "casebank:list",
+            "followups:due",
+        ],
     }
 
 

@@ -1,0 +1,339 @@
+"""``/ws/rooms/<uuid>/`` through the real ASGI stack (session cookie, origin check, auth)
+with channels' WebsocketCommunicator: who gets in, delivery after a reconnect, duplicates,
+signalling, moderation and attendance."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
+
+from yilian.accounts.models import User
+from yilian.asgi import application
+from yilian.realtime.models import Attendance, ChatMessage, RoomSession
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+ORIGIN = (b"origin", b"http://127.0.0.1")
+TIMEOUT = 5
+
+
+def _cookie(user: User) -> bytes:
+    client = Client()
+    client.force_login(user)
+    name = settings.SESSION_COOKIE_NAME
+    return f"{name}={client.cookies[name].value}".encode()
+
+
+def _socket(session: RoomSession, user: User | None) -> WebsocketCommunicator:
+    headers = [ORIGIN]
+    if user is not None:
+        headers.append((b"cookie", _cookie(user)))
+    return WebsocketCommunicator(application, f"/ws/rooms/{session.public_id}/", headers=headers)
+
+
+async def _until(ws: WebsocketCommunicator, kind: str) -> dict[str, Any]:
+    while True:
+        message = await ws.receive_json_from(timeout=TIMEOUT)
+        if message["type"] == kind:
+            return message
+
+
+async def _enter(ws: WebsocketCommunicator) -> dict[str, Any]:
+    connected, code = await ws.connect(timeout=TIMEOUT)
+    assert connected, code
+    return await _until(ws, "welcome")
+
+
+async def _drain(ws: WebsocketCommunicator) -> list[dict[str, Any]]:
+    """Everything queued on the socket until it stays quiet for a moment."""
+    got = []
+    while not await ws.receive_nothing(timeout=0.3):
+        got.append(await ws.receive_json_from(timeout=TIMEOUT))
+    return got
+
+
+def _chat(body: str, client_id: str | None = None) -> dict[str, Any]:
+    return {"type": "chat", "id": client_id or str(uuid.uuid4()), "body": body}
+
+
+def test_anonymous_visitor_is_refused_with_4401(session):
+    ws = _socket(session, None)
+
+    async def body():
+        result = await ws.connect(timeout=TIMEOUT)
+        await ws.disconnect()
+        return result
+
+    assert async_to_sync(body)() == (False, 4401)
+
+
+@pytest.mark.parametrize("who", ["staff_b", "hospital_admin_b", "patient"])
+def test_outsider_is_refused_on_connect_and_leaves_no_trace(request, session, who):
+    ws = _socket(session, request.getfixturevalue(who))
+
+    async def body():
+        result = await ws.connect(timeout=TIMEOUT)
+        await ws.disconnect()
+        return result
+
+    assert async_to_sync(body)() == (False, 4404)
+    assert not Attendance.objects.filter(session=session).exists()
+
+
+def test_unknown_room_is_refused_like_a_forbidden_one(staff_a, session):
+    ws = WebsocketCommunicator(
+        application, f"/ws/rooms/{uuid.uuid4()}/", headers=[ORIGIN, (b"cookie", _cookie(staff_a))]
+    )
+
+    async def body():
+        result = await ws.connect(timeout=TIMEOUT)
+        await ws.disconnect()
+        return result
+
+    assert async_to_sync(body)() == (False, 4404)
+
+
+def test_participants_enter_and_see_each_other(session, staff_a, expert):
+    applicant, doctor = _socket(session, staff_a), _socket(session, expert)
+
+    async def body():
+        first = await _enter(applicant)
+        second = await _enter(doctor)
+        update = await _until(applicant, "presence")
+        while len(update["peers"]) < 2:
+            update = await _until(applicant, "presence")
+        await applicant.disconnect()
+        after_leave = await _until(doctor, "presence")
+        while len(after_leave["peers"]) > 1:
+            after_leave = await _until(doctor, "presence")
+        await doctor.disconnect()
+        return first, second, update, after_leave
+
+    first, second, update, after_leave = async_to_sync(body)()
+
+    assert [p["name"] for p in first["peers"]] == [staff_a.name]
+    assert [p["user"] for p in second["peers"]] == [str(staff_a.public_id), str(expert.public_id)]
+    assert second["admin"] is True  # the team lead hosts the session
+    assert first["admin"] is False
+    assert {p["peer"] for p in update["peers"]} == {first["peer"], second["peer"]}
+    assert [p["peer"] for p in after_leave["peers"]] == [second["peer"]]
+    rows = Attendance.objects.filter(session=session).order_by("joined_at")
+    assert [(r.user, r.left_at is not None) for r in rows] == [(staff_a, True), (expert, True)]
+
+
+def test_message_sent_while_receiver_is_away_arrives_exactly_once_after_reconnect(
+    session, staff_a, expert
+):
+    sender, receiver = _socket(session, staff_a), _socket(session, expert)
+    back = _socket(session, expert)
+
+    async def body():
+        await _enter(sender)
+        await _enter(receiver)
+        await sender.send_json_to(_chat("第一条"))
+        await _until(sender, "ack")
+        seen = (await _until(receiver, "message"))["message"]
+        await receiver.disconnect()
+
+        await sender.send_json_to(_chat("对方离线时发送"))
+        ack = await _until(sender, "ack")
+
+        welcome = await _enter(back)
+        await back.send_json_to({"type": "sync", "after": seen["seq"]})
+        replay = await _until(back, "messages")
+        rest = await _drain(back)
+        await back.disconnect()
+        await sender.disconnect()
+        return seen, ack, welcome, replay, rest
+
+    seen, ack, welcome, replay, rest = async_to_sync(body)()
+
+    assert seen["seq"] == 1
+    assert ack["seq"] == 2
+    assert welcome["last_seq"] == 2
+    assert [(m["seq"], m["body"]) for m in replay["items"]] == [(2, "对方离线时发送")]
+    assert [m for m in rest if m["type"] in ("message", "messages")] == []
+    assert ChatMessage.objects.filter(session=session).count() == 2
+
+
+def test_resent_message_is_stored_and_broadcast_once(session, staff_a, expert):
+    client_id = str(uuid.uuid4())
+
+    sender, receiver = _socket(session, staff_a), _socket(session, expert)
+    again = _socket(session, staff_a)
+
+    async def body():
+        await _enter(sender)
+        await _enter(receiver)
+        await sender.send_json_to(_chat("血压 150/95", client_id))
+        first_ack = await _until(sender, "ack")
+        await sender.disconnect()
+        # The page did not see the ack (network drop): it re-sends after reconnecting.
+        await _enter(again)
+        await again.send_json_to(_chat("血压 150/95", client_id))
+        await again.send_json_to(_chat("血压 150/95", client_id))
+        acks = [await _until(again, "ack"), await _until(again, "ack")]
+        received = [m for m in await _drain(receiver) if m["type"] == "message"]
+        await again.disconnect()
+        await receiver.disconnect()
+        return first_ack, acks, received
+
+    first_ack, acks, received = async_to_sync(body)()
+
+    assert first_ack == {"type": "ack", "id": client_id, "seq": 1}
+    assert acks == [first_ack, first_ack]
+    assert [m["message"]["id"] for m in received] == [client_id]
+    assert ChatMessage.objects.filter(session=session, client_id=client_id).count() == 1
+
+
+def test_empty_or_badly_identified_message_is_refused(session, staff_a, english):
+    ws = _socket(session, staff_a)
+
+    async def body():
+        await _enter(ws)
+        await ws.send_json_to(_chat("   "))
+        empty = await _until(ws, "error")
+        await ws.send_json_to({"type": "chat", "id": "not-a-uuid", "body": "hi"})
+        bad_id = await _until(ws, "error")
+        await ws.disconnect()
+        return empty, bad_id
+
+    empty, bad_id = async_to_sync(body)()
+
+    assert empty["message"] == "Write a message first."
+    assert bad_id["message"] == "The message has no valid id."
+    assert not ChatMessage.objects.exists()
+
+
+def test_signal_reaches_only_the_peer_it_is_addressed_to(
+    session, staff_a, expert, hospital_admin_a
+):
+    a, b, c = (
+        _socket(session, staff_a),
+        _socket(session, expert),
+        _socket(session, hospital_admin_a),
+    )
+
+    async def body():
+        wa = await _enter(a)
+        wb = await _enter(b)
+        await _enter(c)
+        await a.send_json_to({"type": "signal", "to": wb["peer"], "data": {"sdp": "offer"}})
+        got = await _until(b, "signal")
+        c_signals = [m for m in await _drain(c) if m["type"] == "signal"]
+        for ws in (a, b, c):
+            await ws.disconnect()
+        return wa, got, c_signals
+
+    wa, got, c_signals = async_to_sync(body)()
+
+    assert got == {"type": "signal", "from": wa["peer"], "data": {"sdp": "offer"}}
+    assert c_signals == []
+
+
+def test_participant_cannot_moderate_and_nothing_changes(session, staff_a, expert):
+    ws = _socket(session, staff_a)
+
+    async def body():
+        await _enter(ws)
+        await ws.send_json_to({"type": "admin", "action": "lock"})
+        await ws.send_json_to({"type": "admin", "action": "mute", "user": str(expert.public_id)})
+        errors = [await _until(ws, "error"), await _until(ws, "error")]
+        await ws.disconnect()
+        return errors
+
+    errors = async_to_sync(body)()
+
+    assert len(errors) == 2
+    session.refresh_from_db()
+    assert session.locked is False
+    assert not session.muted.exists()
+    assert not ChatMessage.objects.exists()
+
+
+def test_host_mutes_then_removes_a_participant(session, staff_a, expert, english):
+    host, guest = _socket(session, expert), _socket(session, staff_a)
+    again = _socket(session, staff_a)
+
+    async def body():
+        await _enter(host)
+        await _enter(guest)
+        target = str(staff_a.public_id)
+        await host.send_json_to({"type": "admin", "action": "mute", "user": target})
+        presence = await _until(guest, "presence")
+        while not any(p["muted"] for p in presence["peers"]):
+            presence = await _until(guest, "presence")
+        await guest.send_json_to(_chat("我还能说话吗"))
+        refused = await _until(guest, "error")
+        await host.send_json_to({"type": "admin", "action": "remove", "user": target})
+        closed = await guest.receive_output(timeout=TIMEOUT)
+        while closed["type"] != "websocket.close":
+            closed = await guest.receive_output(timeout=TIMEOUT)
+        retry = await again.connect(timeout=TIMEOUT)
+        await host.disconnect()
+        return refused, closed, retry
+
+    refused, closed, retry = async_to_sync(body)()
+
+    assert refused["message"] == "You have been muted in this room."
+    assert closed["code"] == 4403
+    assert retry == (False, 4404)
+    notices = list(ChatMessage.objects.filter(session=session).values_list("kind", "body"))
+    assert notices == [
+        ("system", f"{staff_a.name} was muted."),
+        ("system", f"{staff_a.name} was removed."),
+    ]
+
+
+def test_locked_room_keeps_newcomers_out_but_lets_earlier_participants_back(
+    session, staff_a, expert, hospital_admin_a
+):
+    host, guest = _socket(session, expert), _socket(session, staff_a)
+    newcomer, back = _socket(session, hospital_admin_a), _socket(session, staff_a)
+
+    async def body():
+        await _enter(host)
+        await _enter(guest)
+        await guest.disconnect()
+        await host.send_json_to({"type": "admin", "action": "lock"})
+        await _until(host, "room")
+        refused = await newcomer.connect(timeout=TIMEOUT)
+        readmitted = await back.connect(timeout=TIMEOUT)
+        await back.disconnect()
+        await host.disconnect()
+        return refused, readmitted
+
+    refused, readmitted = async_to_sync(body)()
+
+    assert refused == (False, 4404)
+    assert readmitted[0] is True
+
+
+def test_ending_the_session_closes_every_socket_and_every_attendance_row(session, staff_a, expert):
+    host, guest = _socket(session, expert), _socket(session, staff_a)
+
+    async def body():
+        await _enter(host)
+        await _enter(guest)
+        await host.send_json_to({"type": "admin", "action": "end"})
+        codes = []
+        for ws in (guest, host):
+            out = await ws.receive_output(timeout=TIMEOUT)
+            while out["type"] != "websocket.close":
+                out = await ws.receive_output(timeout=TIMEOUT)
+            codes.append(out["code"])
+        return codes
+
+    codes = async_to_sync(body)()
+
+    assert codes == [4403, 4403]
+    session.refresh_from_db()
+    assert session.ended_at is not None
+    assert not Attendance.objects.filter(session=session, left_at__isnull=True).exists()
+    assert Attendance.objects.filter(session=session).count() == 2
