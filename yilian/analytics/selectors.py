@@ -20,8 +20,8 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from yilian.accession.models import Application, Section
-from yilian.accession.selectors import latest_assessment_of
+from yilian.accession.models import Application
+from yilian.accession.selectors import answers_by_section, latest_assessment_of
 from yilian.accounts.models import User
 from yilian.accounts.roles import PLATFORM_ROLES, Role
 from yilian.orgs.models import Department, Division, Hospital, Specialty
@@ -396,13 +396,6 @@ def resource_profile(user: User, hospital: Hospital) -> ResourceProfile:
         for code, n in staff.values_list("title").annotate(n=Count("id")).order_by("-n", "title")
     ]
     assessment = latest_assessment_of(hospital)
-    sections = dict(Section.choices)
-    answers = assessment.answers if assessment else []
-    grouped = [
-        (str(label), [a for a in answers if a.get("section") == key])
-        for key, label in sections.items()
-        if any(a.get("section") == key for a in answers)
-    ]
     today = timezone.localdate()
     this_start, last_start = today.replace(month=1, day=1), date(today.year - 1, 1, 1)
     completed = (
@@ -421,7 +414,7 @@ def resource_profile(user: User, hospital: Hospital) -> ResourceProfile:
         beds=application.beds if application else None,
         departments=departments,
         titles=by_title,
-        assessment=grouped,
+        assessment=answers_by_section(assessment) if assessment else [],
         assessment_year=assessment.year if assessment else None,
         volumes=[
             (str(kinds.get(code, code)), this or 0, last or 0) for code, this, last in completed

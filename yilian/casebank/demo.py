@@ -5,17 +5,14 @@ A second run creates nothing (one case per demo patient)."""
 
 from __future__ import annotations
 
-from django.core.files.uploadedfile import SimpleUploadedFile
-
 from yilian.accounts.models import User
 from yilian.accounts.roles import Role
-from yilian.core.pdf import placeholder_pdf
 from yilian.medical.models import Mode, Subtype
 from yilian.medical.services import ConsultationData, save_consultation
 from yilian.orgs.demo import DEMO_LOGINS, SeedContext, register_step
 from yilian.orgs.models import Specialty
-from yilian.patients.models import Consent, Patient
-from yilian.patients.services import record_uploaded_consent
+from yilian.patients.demo import upload_demo_consent
+from yilian.patients.models import Patient
 from yilian.workflow.models import Urgency
 from yilian.workflow.services import transition
 
@@ -84,15 +81,7 @@ def seed_difficult_cases(ctx: SeedContext) -> int:
                 mode=Mode.ASYNC,
             ),
         )
-        record_uploaded_consent(
-            request,
-            actor=staff,
-            upload=SimpleUploadedFile(
-                "知情同意书.pdf", placeholder_pdf("Informed consent (demo)"), "application/pdf"
-            ),
-            signer=Consent.Signer.PATIENT,
-            signer_name=patient.name,
-        )
+        upload_demo_consent(request, staff=staff)
         request = transition(request, "submit", actor=staff)
         request = transition(request, "approve", actor=manager)
         if request.team is None or request.team.lead is None:

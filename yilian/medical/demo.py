@@ -10,16 +10,15 @@ Every part looks its rows up by a natural key first: a second run creates nothin
 
 from __future__ import annotations
 
-from django.core.files.uploadedfile import SimpleUploadedFile
-
 from yilian.accounts.models import User
 from yilian.accounts.roles import Role
-from yilian.core.pdf import placeholder_pdf
 from yilian.orgs.demo import DEMO_LOGINS, SeedContext, register_step
 from yilian.orgs.models import Department, Hospital, Specialty, Team, TeamService
-from yilian.patients.demo import DEMO_PATIENTS  # also registers the "patients" step first
-from yilian.patients.models import Consent, Patient
-from yilian.patients.services import record_uploaded_consent
+from yilian.patients.demo import (  # also registers the "patients" step first
+    DEMO_PATIENTS,
+    upload_demo_consent,
+)
+from yilian.patients.models import Patient
 from yilian.workflow.models import BusinessRequest, Urgency
 from yilian.workflow.services import transition
 
@@ -131,15 +130,7 @@ def seed_consultation_request(staff: User) -> int:
             mode=Mode.VIDEO,
         ),
     )
-    record_uploaded_consent(
-        request,
-        actor=staff,
-        upload=SimpleUploadedFile(
-            "知情同意书.pdf", placeholder_pdf("Informed consent (demo)"), "application/pdf"
-        ),
-        signer=Consent.Signer.PATIENT,
-        signer_name=patient.name,
-    )
+    upload_demo_consent(request, staff=staff)
     transition(request, "submit", actor=staff)
     return 1
 

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from yilian.accounts.models import User
 from yilian.accounts.roles import Role
+from yilian.core.pdf import placeholder_pdf
 from yilian.orgs.demo import DEMO_LOGINS, SeedContext, register_step
+from yilian.workflow.models import BusinessRequest
 
 from .identity import check_digit
-from .models import Patient
-from .services import register_patient
+from .models import Consent, Patient
+from .services import record_uploaded_consent, register_patient
 
 # Name, sex, birth date, order number (odd: male), mobile, medical record number, address.
 # 张三, 李四 and 王五 are the Chinese placeholder names; "（演示）" marks them as demo data.
@@ -34,6 +38,20 @@ def demo_national_id(region: str, born: date, order: int, sex: str) -> str:
         order += 1
     first17 = f"{region}{born:%Y%m%d}{order % 1000:03d}"
     return first17 + check_digit(first17)
+
+
+def upload_demo_consent(request: BusinessRequest, *, staff: User) -> None:
+    """A signed consent form (a placeholder PDF) for ``request``'s patient, uploaded."""
+    assert request.patient is not None
+    record_uploaded_consent(
+        request,
+        actor=staff,
+        upload=SimpleUploadedFile(
+            "知情同意书.pdf", placeholder_pdf("Informed consent (demo)"), "application/pdf"
+        ),
+        signer=Consent.Signer.PATIENT,
+        signer_name=request.patient.name,
+    )
 
 
 def seed_patients(ctx: SeedContext) -> int:
