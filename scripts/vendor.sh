@@ -5,12 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 npm ci --no-audit --no-fund --silent
 out=yilian/static/vendor
-rm -rf "$out" && mkdir -p "$out"/{bootstrap,bootstrap-icons/fonts,htmx}
+rm -rf "$out" && mkdir -p "$out"/{bootstrap,bootstrap-icons/fonts,htmx,openseadragon}
 nm=node_modules
 cp $nm/bootstrap/dist/css/bootstrap.min.css $nm/bootstrap/dist/js/bootstrap.bundle.min.js $nm/bootstrap/LICENSE "$out/bootstrap/"
 cp $nm/bootstrap-icons/font/bootstrap-icons.min.css $nm/bootstrap-icons/LICENSE "$out/bootstrap-icons/"
 cp $nm/bootstrap-icons/font/fonts/bootstrap-icons.woff2 $nm/bootstrap-icons/font/fonts/bootstrap-icons.woff "$out/bootstrap-icons/fonts/"
 cp $nm/htmx.org/dist/htmx.min.js $nm/htmx.org/LICENSE "$out/htmx/"
+cp $nm/openseadragon/build/openseadragon/openseadragon.min.js $nm/openseadragon/LICENSE.txt "$out/openseadragon/"
+cp -r $nm/openseadragon/build/openseadragon/images "$out/openseadragon/"
 node -e '
 const fs = require("fs");
 const lock = JSON.parse(fs.readFileSync("package-lock.json"));
