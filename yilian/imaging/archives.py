@@ -95,11 +95,10 @@ def check_archive(archive: zipfile.ZipFile, limits: Limits | None = None) -> lis
 
 
 def iter_members(
-    archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], limits: Limits | None = None
+    archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]
 ) -> Iterator[tuple[zipfile.ZipInfo, BinaryIO]]:
     """Open each checked member in turn, refusing any that yields more bytes than its header
     said (a forged header) — the caller reads it before asking for the next."""
-    limits = limits or Limits.from_settings()
     for info in members:
         with archive.open(info) as handle:
             yield info, _Capped(handle, info.file_size)  # type: ignore[misc]

@@ -9,6 +9,7 @@ import io
 import logging
 import os
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -252,8 +253,15 @@ def _datasets(source: UploadedFile, name: str) -> Iterator[pydicom.Dataset]:
             raise ValidationError(_("“%(name)s” is a damaged zip file.") % {"name": name}) from exc
         with archive:
             members = archives.check_archive(archive)
-            for _info, handle in archives.iter_members(archive, members):
-                data = handle.read()
+            for info, handle in archives.iter_members(archive, members):
+                try:
+                    data = handle.read()
+                except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+                    raise ValidationError(
+                        _("“%(name)s” is a damaged zip file (at “%(entry)s”).")
+                        % {"name": name, "entry": info.filename[:120]},
+                        code="zip_damaged",
+                    ) from exc
                 try:
                     ds = pydicom.dcmread(io.BytesIO(data))
                 except (InvalidDicomError, EOFError, ValueError, TypeError):

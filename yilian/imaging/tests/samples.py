@@ -78,6 +78,7 @@ def ct_series(count: int = 40, size: int = 64) -> list[bytes]:
         ds.StudyInstanceUID = study_uid
         ds.SeriesInstanceUID = series_uid
         ds.FrameOfReferenceUID = frame_uid
+        ds.SpecificCharacterSet = "ISO_IR 192"  # UTF-8: the Chinese names are really there
         ds.Modality = "CT"
         ds.Manufacturer = "Synthetic"
         ds.SeriesNumber = 2

@@ -1,0 +1,74 @@
+"""Studies are sent to a real Orthanc (Debian's, with the DICOMweb plugin and the deploy/
+configuration) started on loopback: QIDO-RS finds the study, WADO-RS returns its frames."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from .. import orthanc
+from ..models import Instance, OrthancState, Study
+from .samples import PATIENT_NAME, ct_series, parse, running_orthanc, zip_of
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(shutil.which("Orthanc") is None, reason="Debian's orthanc is needed"),
+]
+
+
+@pytest.fixture
+def orthanc_url(settings):
+    with running_orthanc() as url:
+        settings.YILIAN_ORTHANC_URL = url
+        yield url
+
+
+def test_a_study_is_stored_in_orthanc_found_by_qido_and_read_by_wado(uploader, orthanc_url):
+    series = ct_series(40)
+    response = uploader.send("ct.zip", zip_of({f"IM{i}.dcm": d for i, d in enumerate(series)}))
+    assert response.status_code == 200, response.content
+    study = Study.objects.get()
+    assert study.orthanc == OrthancState.SENT
+
+    body, _type = orthanc.get(f"studies?StudyInstanceUID={study.study_uid}")
+    found = json.loads(body)
+    assert len(found) == 1
+    assert found[0]["0020000D"]["Value"] == [study.study_uid]
+    # Orthanc holds the de-identified study: no patient name.
+    assert PATIENT_NAME not in body.decode()
+
+    body, _type = orthanc.get(f"studies/{study.study_uid}/series")
+    (series_json,) = json.loads(body)
+    series_uid = series_json["0020000E"]["Value"][0]
+    body, _type = orthanc.get(f"studies/{study.study_uid}/series/{series_uid}/instances")
+    assert len(json.loads(body)) == 40
+
+    instance = Instance.objects.filter(series__study=study).first()
+    assert instance is not None
+    frames, content_type = orthanc.get(
+        f"studies/{study.study_uid}/series/{series_uid}/instances/{instance.sop_uid}/frames/1",
+        accept='multipart/related; type="application/octet-stream"',
+    )
+    assert content_type.startswith("multipart/related")
+    expected = parse(
+        open_bytes(instance)  # the pixel data we stored
+    ).PixelData
+    assert expected in frames
+
+
+def open_bytes(instance: Instance) -> bytes:
+    from django.core.files.storage import default_storage
+
+    with default_storage.open(instance.file.storage_key, "rb") as handle:
+        return handle.read()
+
+
+def test_when_orthanc_is_down_the_study_is_kept_and_marked(uploader, settings):
+    from .samples import free_port
+
+    settings.YILIAN_ORTHANC_URL = f"http://127.0.0.1:{free_port()}"
+    response = uploader.send("IM0.dcm", ct_series(1)[0])
+    assert response.status_code == 200
+    assert Study.objects.get().orthanc == OrthancState.FAILED
