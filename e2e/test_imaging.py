@@ -17,17 +17,18 @@ from e2e.conftest import DESKTOP, PHONE, log_in
 from yilian.imaging.models import Annotation, Slide, Study
 from yilian.imaging.tests.samples import ct_series, pyramidal_tiff, zip_of
 from yilian.medical.models import Mode, Subtype
-from yilian.medical.tests.conftest import (  # noqa: F401 — fixtures shared with the app tests
-    consult,
-    departments,
-    mdt_team,
-    patient_a,
-    pathologist,
-    radiologist,
-    radiologist_2,
-)
+from yilian.medical.tests import conftest as medical
 
 TILE = re.compile(r"/slide_files/(\d+)/\d+_\d+\.jpeg")
+
+# The consultation fixtures of yilian.medical, shared here.
+consult = medical.consult
+departments = medical.departments
+mdt_team = medical.mdt_team
+pathologist = medical.pathologist
+patient_a = medical.patient_a
+radiologist = medical.radiologist
+radiologist_2 = medical.radiologist_2
 
 
 @pytest.fixture
@@ -121,18 +122,22 @@ def test_a_slide_is_viewed_in_openseadragon_and_an_experts_mark_shows_for_the_ap
     seen: set[int] = set()
     applicant.on(
         "response",
-        lambda r: seen.add(int(m.group(1)))
-        if (m := TILE.search(r.url)) and r.status == 200
-        else None,
+        lambda r: (
+            seen.add(int(m.group(1))) if (m := TILE.search(r.url)) and r.status == 200 else None
+        ),
     )
-    applicant.wait_for_function("() => window.ylSlideViewer && window.ylSlideViewer.world.getItemCount() === 1")
+    applicant.wait_for_function(
+        "() => window.ylSlideViewer && window.ylSlideViewer.world.getItemCount() === 1"
+    )
     _zoom_levels_seen(applicant, seen)
     assert max(seen) == 11  # full resolution reached (2048 px: Deep Zoom levels 0–11)
 
     expert = new_context(DESKTOP).new_page()
     log_in(expert, radiologist.phone, PASSWORD)
     expert.goto(f"/imaging/slides/{slide.public_id}/")
-    expert.wait_for_function("() => window.ylSlideViewer && window.ylSlideViewer.world.getItemCount() === 1")
+    expert.wait_for_function(
+        "() => window.ylSlideViewer && window.ylSlideViewer.world.getItemCount() === 1"
+    )
     expert.evaluate(
         "() => window.ylSlideViewer.viewport.fitBounds("
         "window.ylSlideViewer.viewport.imageToViewportRectangle(1000, 1000, 800, 600), true)"

@@ -9,7 +9,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import BinaryIO
+from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -96,7 +96,7 @@ def check_archive(archive: zipfile.ZipFile, limits: Limits | None = None) -> lis
 
 def iter_members(
     archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]
-) -> Iterator[tuple[zipfile.ZipInfo, BinaryIO]]:
+) -> Iterator[tuple[zipfile.ZipInfo, IO[bytes]]]:
     """Open each checked member in turn, refusing any that yields more bytes than its header
     said (a forged header) — the caller reads it before asking for the next."""
     for info in members:
@@ -107,7 +107,7 @@ def iter_members(
 class _Capped:
     """A reader that fails once more than ``limit`` bytes came out."""
 
-    def __init__(self, handle: BinaryIO, limit: int) -> None:
+    def __init__(self, handle: IO[bytes], limit: int) -> None:
         self.handle = handle
         self.limit = limit
         self.seen = 0

@@ -67,9 +67,7 @@ class _Handles:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._items: OrderedDict[str, tuple[openslide.OpenSlide, DeepZoomGenerator]] = (
-            OrderedDict()
-        )
+        self._items: OrderedDict[str, tuple[openslide.OpenSlide, DeepZoomGenerator]] = OrderedDict()
 
     def get(self, key: str) -> tuple[openslide.OpenSlide, DeepZoomGenerator]:
         with self._lock:

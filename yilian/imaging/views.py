@@ -208,7 +208,9 @@ def slide_dzi(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @login_required
 @require_GET
-def slide_tile(request: HttpRequest, public_id: UUID, level: int, col: int, row: int) -> HttpResponse:
+def slide_tile(
+    request: HttpRequest, public_id: UUID, level: int, col: int, row: int
+) -> HttpResponse:
     item = selectors.get_slide_for_user(request.user, public_id)
     key = f"imaging:tile:{item.file.sha256}:{level}:{col}:{row}"
     data = cache.get(key)
@@ -273,4 +275,3 @@ def snapshot(request: HttpRequest, public_id: UUID) -> JsonResponse:
         },
         status=201,
     )
-

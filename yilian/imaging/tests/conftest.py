@@ -16,18 +16,19 @@ from django.urls import reverse
 from django.utils import translation
 
 from yilian.medical.models import Mode, Subtype
-from yilian.medical.tests.conftest import (  # noqa: F401 — fixtures shared with this app
-    consult,
-    departments,
-    imaging_team,
-    mdt_team,
-    patient_a,
-    patient_b,
-    pathologist,
-    radiologist,
-    radiologist_2,
-)
+from yilian.medical.tests import conftest as medical
 from yilian.workflow.models import BusinessRequest
+
+# The consultation fixtures of yilian.medical, shared here.
+consult = medical.consult
+departments = medical.departments
+imaging_team = medical.imaging_team
+mdt_team = medical.mdt_team
+pathologist = medical.pathologist
+patient_a = medical.patient_a
+patient_b = medical.patient_b
+radiologist = medical.radiologist
+radiologist_2 = medical.radiologist_2
 
 
 @pytest.fixture(autouse=True)
@@ -45,9 +46,7 @@ def _small_chunks(settings) -> None:
 @pytest.fixture
 def imaging_request(consult) -> BusinessRequest:
     """An imaging consultation in progress: the radiologist and the pathologist assigned."""
-    return consult.in_progress(
-        subtype=Subtype.IMAGING, mdt_specialties=(), mode=Mode.ASYNC
-    )
+    return consult.in_progress(subtype=Subtype.IMAGING, mdt_specialties=(), mode=Mode.ASYNC)
 
 
 @dataclass
@@ -76,9 +75,7 @@ class Uploader:
     def complete(self, upload_id: str) -> Any:
         return self.client.post(reverse("imaging:upload_complete", args=[upload_id]))
 
-    def send(
-        self, name: str, data: bytes, kind: str = "dicom", deidentify: bool = True
-    ) -> Any:
+    def send(self, name: str, data: bytes, kind: str = "dicom", deidentify: bool = True) -> Any:
         """The whole upload, as the browser sends it; the completion response."""
         started = self.start(name, len(data), kind, deidentify)
         assert started.status_code == 201, started.content

@@ -61,14 +61,24 @@ def test_another_hospitals_staff_get_404_for_everything_and_nothing_changes(imag
     study, slide, upload_id = imaging
     outsider = Client(HTTP_ACCEPT_LANGUAGE="en")
     outsider.force_login(staff_b)
-    region = {"x": 0, "y": 0, "width": 10, "height": 10, "comment": "x", "kind": "dicom",
-              "name": "x.dcm", "size": 10}
+    region = {
+        "x": 0,
+        "y": 0,
+        "width": 10,
+        "height": 10,
+        "comment": "x",
+        "kind": "dicom",
+        "name": "x.dcm",
+        "size": 10,
+    }
     before = (Annotation.objects.count(), Snapshot.objects.count(), Upload.objects.count())
     for name, (method, url) in _urls(study, slide, upload_id).items():
         response = getattr(outsider, method)(url, region) if method == "post" else outsider.get(url)
         assert response.status_code == 404, name
     assert (Annotation.objects.count(), Snapshot.objects.count(), Upload.objects.count()) == before
-    assert AuditEntry.objects.filter(actor=staff_b, action="download", outcome="denied").count() == 3
+    assert (
+        AuditEntry.objects.filter(actor=staff_b, action="download", outcome="denied").count() == 3
+    )
 
 
 def test_the_applicants_hospital_and_the_assigned_experts_see_the_images(

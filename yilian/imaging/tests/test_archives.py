@@ -25,7 +25,9 @@ def _refused(uploader, name: str, archive: bytes) -> str:
     return response.json()["error"]
 
 
-@pytest.mark.parametrize("name", ["../../etc/evil.dcm", "/abs/evil.dcm", "a/../../b.dcm", "c:\\x.dcm"])
+@pytest.mark.parametrize(
+    "name", ["../../etc/evil.dcm", "/abs/evil.dcm", "a/../../b.dcm", "c:\\x.dcm"]
+)
 def test_a_zip_with_paths_leaving_its_folder_is_refused(uploader, name):
     archive = zip_of({"ok.dcm": ct_series(1)[0], name: b"x" * 10})
     message = _refused(uploader, "study.zip", archive)

@@ -118,9 +118,7 @@ def test_a_zip_without_dicom_images_is_refused(uploader):
     assert Study.objects.count() == 0 and FileAsset.objects.count() == 0
 
 
-def test_the_viewer_lists_the_series_and_renders_every_slice_with_each_preset(
-    uploader, series
-):
+def test_the_viewer_lists_the_series_and_renders_every_slice_with_each_preset(uploader, series):
     uploader.send("ct.zip", zip_of({f"IM{i}.dcm": d for i, d in enumerate(series)}))
     study = Study.objects.get()
     page = uploader.client.get(reverse("imaging:study", args=[study.public_id]))

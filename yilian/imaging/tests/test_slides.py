@@ -77,9 +77,10 @@ def test_an_expert_marks_a_region_and_the_applicant_sees_it(client, uploader, sl
 
     seen = uploader.client.get(url).json()["annotations"]
     assert [(a["comment"], a["author"]) for a in seen] == [("异型细胞聚集", radiologist.name)]
-    assert "异型细胞聚集" in uploader.client.get(
-        reverse("imaging:slide", args=[slide.public_id])
-    ).content.decode()
+    assert (
+        "异型细胞聚集"
+        in uploader.client.get(reverse("imaging:slide", args=[slide.public_id])).content.decode()
+    )
 
 
 def test_the_applicant_cannot_annotate_and_nothing_is_saved(uploader, slide):

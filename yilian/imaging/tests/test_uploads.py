@@ -25,7 +25,10 @@ def test_an_upload_interrupted_at_half_resumes_and_stores_the_same_bytes(uploade
     half = len(source) // 2 // chunk * chunk
     assert 0 < half < len(source)
     for offset in range(0, half, chunk):
-        assert uploader.chunk(started["id"], offset, source[offset : offset + chunk]).status_code == 200
+        assert (
+            uploader.chunk(started["id"], offset, source[offset : offset + chunk]).status_code
+            == 200
+        )
     # The connection drops in the middle of the next piece: the server got part of it, then
     # nothing. The client asks where the upload stands and goes on from there.
     dropped = uploader.chunk(started["id"], half, source[half : half + chunk // 2], "0" * 64)
