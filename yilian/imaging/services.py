@@ -31,8 +31,8 @@ from yilian.files.models import FileAsset
 from yilian.files.validators import DICOM, PNG, TIFF, ZIP
 from yilian.workflow.models import BusinessRequest
 
-from . import archives, orthanc, selectors, slides
-from .deid import UidMap, deidentify
+from . import archives, deid, orthanc, selectors, slides
+from .deid import UidMap
 from .models import Annotation, Instance, OrthancState, Series, Slide, Snapshot, Study, Upload
 
 log = logging.getLogger(__name__)
@@ -182,9 +182,11 @@ def complete_upload(upload: Upload, *, actor: User) -> Study | Slide:
         with open(path, "rb") as handle:
             wrapped = UploadedFile(handle, name=upload.name, size=upload.size)
             if upload.kind == Upload.Kind.SLIDE:
-                result: Study | Slide = _make_slide(upload, wrapped, actor)
+                result: Study | Slide = add_slide(upload.request, wrapped, actor=actor)
             else:
-                result = _make_study(upload, wrapped, actor)
+                result = add_study(
+                    upload.request, wrapped, actor=actor, deidentify=upload.deidentify
+                )
     except ValidationError as exc:
         _fail(upload, " ".join(exc.messages))
         raise
@@ -212,9 +214,11 @@ def _store(
 # --- slides -----------------------------------------------------------------------------
 
 
-def _make_slide(upload: Upload, source: UploadedFile, actor: User) -> Slide:
+def add_slide(request: BusinessRequest, source: UploadedFile, *, actor: User) -> Slide:
+    """Store ``source`` on ``request`` as a slide if OpenSlide can open it. The caller has
+    authorised the write (``may_upload``)."""
     with transaction.atomic():
-        asset = _store(source, owner=actor, target=upload.request, purpose=SLIDE, types={TIFF})
+        asset = _store(source, owner=actor, target=request, purpose=SLIDE, types={TIFF})
         try:
             info = slides.inspect(default_storage.path(asset.storage_key))
         except Exception as exc:
@@ -223,11 +227,11 @@ def _make_slide(upload: Upload, source: UploadedFile, actor: User) -> Slide:
             default_storage.delete(key)
             raise ValidationError(
                 _("“%(name)s” is not a slide that can be opened (SVS, TIFF or NDPI).")
-                % {"name": upload.name},
+                % {"name": source.name},
                 code="slide",
             ) from exc
         return Slide.objects.create(
-            request=upload.request,
+            request=request,
             file=asset,
             uploaded_by=actor,
             width=info.width,
@@ -301,7 +305,12 @@ def _position(ds: pydicom.Dataset) -> float | None:
         return None
 
 
-def _make_study(upload: Upload, source: UploadedFile, actor: User) -> Study:
+def add_study(
+    request: BusinessRequest, source: UploadedFile, *, actor: User, deidentify: bool
+) -> Study:
+    """Read the DICOM file or zip ``source``, de-identify it when asked, and store its images
+    on a study of ``request`` (joining the study already there with the same original UID).
+    The caller has authorised the write (``may_upload``)."""
     source.seek(0)
     head = source.read(264)
     source.seek(0)
@@ -313,33 +322,33 @@ def _make_study(upload: Upload, source: UploadedFile, actor: User) -> Study:
     maps: dict[str, UidMap] = {}
     count = 0
     with transaction.atomic():
-        for ds in _datasets(source, upload.name):
+        for ds in _datasets(source, source.name):
             source_uid = str(ds.get("StudyInstanceUID", ""))[:64]
             study = studies.get(source_uid)
             if study is None:
                 study = (
                     Study.objects.select_for_update()
                     .filter(
-                        request=upload.request,
+                        request=request,
                         source_uid=source_uid,
-                        deidentified=upload.deidentify,
+                        deidentified=deidentify,
                     )
                     .first()
                 )
                 if study is None:
                     study = Study(
-                        request=upload.request,
+                        request=request,
                         uploaded_by=actor,
                         source_uid=source_uid,
-                        deidentified=upload.deidentify,
+                        deidentified=deidentify,
                         description=str(ds.get("StudyDescription", ""))[:200],
                         modality=str(ds.get("Modality", ""))[:40],
                     )
                 studies[source_uid] = study
                 maps[source_uid] = UidMap(study.uid_map)
             series_description = str(ds.get("SeriesDescription", ""))[:200]
-            if upload.deidentify:
-                deidentify(ds, maps[source_uid])
+            if deidentify:
+                deid.deidentify(ds, maps[source_uid])
             study.study_uid = str(ds.StudyInstanceUID)
             if study.pk is None:
                 study.save()
@@ -374,7 +383,7 @@ def _make_study(upload: Upload, source: UploadedFile, actor: User) -> Study:
             count += 1
         if not count:
             raise ValidationError(
-                _("“%(name)s” holds no DICOM images.") % {"name": upload.name}, code="empty"
+                _("“%(name)s” holds no DICOM images.") % {"name": source.name}, code="empty"
             )
         for source_uid, study in studies.items():
             study.uid_map = maps[source_uid].as_dict() if study.deidentified else {}
