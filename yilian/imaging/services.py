@@ -30,6 +30,7 @@ from yilian.files import services as files
 from yilian.files.models import FileAsset
 from yilian.files.validators import DICOM, PNG, TIFF, ZIP
 from yilian.workflow.models import BusinessRequest
+from yilian.workflow.selectors import OPINION_FIGURE
 
 from . import archives, deid, orthanc, selectors, slides
 from .deid import UidMap
@@ -40,7 +41,7 @@ log = logging.getLogger(__name__)
 SOURCE = "imaging-source"
 INSTANCE = "dicom"
 SLIDE = "slide"
-SNAPSHOT = "imaging-snapshot"
+SNAPSHOT = OPINION_FIGURE  # printed with the opinion
 _PIECE = 64 * 1024
 
 
@@ -454,7 +455,7 @@ def save_snapshot(
     png = slides.region_png(slide.file.storage_key, x, y, width, height, SNAPSHOT_PIXELS)
     with transaction.atomic():
         asset = _store(
-            SimpleUploadedFile("snapshot.png", png, PNG),
+            SimpleUploadedFile(f"{(caption or '').strip() or 'snapshot'}.png", png, PNG),
             owner=actor,
             target=slide.request,
             purpose=SNAPSHOT,

@@ -12,6 +12,10 @@ from PIL import Image
 from yilian.audit.models import AuditEntry
 from yilian.files.models import FileAsset
 
+from yilian.core.tests.pdf import needs_poppler, pdf_text
+from yilian.workflow.selectors import OPINION_FIGURE
+from yilian.workflow.services import transition
+
 from ..models import Annotation, Slide, Snapshot
 from .samples import pyramidal_tiff
 
@@ -111,7 +115,7 @@ def test_an_expert_snapshot_is_rendered_from_the_slide_and_shown_on_the_request(
     )
     assert response.status_code == 201, response.content
     shot = Snapshot.objects.get()
-    assert shot.file.purpose == "imaging-snapshot" and shot.file.mime_type == "image/png"
+    assert shot.file.purpose == OPINION_FIGURE and shot.file.mime_type == "image/png"
     download = uploader.client.get(response.json()["url"])
     image = Image.open(io.BytesIO(b"".join(download.streaming_content)))
     assert image.size == (1600, 800)
@@ -127,3 +131,32 @@ def test_a_file_that_is_not_a_slide_is_refused(uploader):
     assert response.status_code == 422
     assert "not a slide that can be opened" in response.json()["error"]
     assert Slide.objects.count() == 0 and FileAsset.objects.count() == 0
+
+
+@needs_poppler
+def test_a_snapshot_is_printed_with_the_opinion(client, uploader, slide, radiologist, consult):
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    client.force_login(radiologist)
+    client.post(
+        reverse("imaging:snapshot", args=[slide.public_id]),
+        {"x": 0, "y": 0, "width": 1024, "height": 1024, "caption": "腺体结构"},
+    )
+    request = slide.request
+    request.refresh_from_db()
+    transition(request, "complete", actor=consult.lead, body="考虑高分化腺癌。")
+
+    response = uploader.client.get(reverse("workflow:opinion_pdf", args=[request.public_id]))
+
+    assert response.status_code == 200
+    assert "腺体结构" in pdf_text(response.content)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "opinion.pdf"
+        path.write_bytes(response.content)
+        listing = subprocess.run(
+            ["pdfimages", "-list", str(path)], capture_output=True, check=True, text=True
+        ).stdout
+    images = [line.split() for line in listing.splitlines()[2:]]
+    assert any(row[3:5] == ["1024", "1024"] for row in images), listing
