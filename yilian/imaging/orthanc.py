@@ -45,6 +45,18 @@ def stow(instances: Iterable[bytes]) -> dict[str, Any]:
         return json.loads(resp.read() or b"{}")
 
 
+def rendered(
+    study_uid: str, series_uid: str, sop_uid: str, window: tuple[float, float] | None
+) -> bytes:
+    """WADO-RS: the first frame of an instance rendered by Orthanc as PNG, with a window
+    (centre, width) or the one in the file."""
+    path = f"studies/{study_uid}/series/{series_uid}/instances/{sop_uid}/frames/1/rendered"
+    if window is not None:
+        path += f"?window={window[0]:g},{window[1]:g},linear"
+    body, _type = get(path, accept="image/png")
+    return body
+
+
 def get(path: str, accept: str = "application/dicom+json") -> tuple[bytes, str]:
     """GET a DICOMweb path (QIDO-RS or WADO-RS); the body and its content type."""
     req = urllib.request.Request(_url(path), headers={"Accept": accept})  # noqa: S310

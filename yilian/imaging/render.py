@@ -32,6 +32,12 @@ def _first(value: object) -> float | None:
         return None
 
 
+def window_of(preset: str) -> tuple[float, float] | None:
+    """The (centre, width) of a preset; None for the file's own window."""
+    _label, centre, width = PRESETS.get(preset, PRESETS["default"])
+    return (centre, width) if width else None
+
+
 def render_png(storage_key: str, preset: str = "default") -> bytes:
     with default_storage.open(storage_key, "rb") as handle:
         ds = pydicom.dcmread(handle)

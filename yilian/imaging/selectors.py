@@ -51,7 +51,7 @@ def get_upload_for_user(user: User, public_id: UUID | str) -> Upload:
 
 def instance_of(study: Study, file_id: UUID | str) -> Instance:
     try:
-        return Instance.objects.select_related("file").get(
+        return Instance.objects.select_related("file", "series").get(
             series__study=study, file__public_id=file_id
         )
     except (Instance.DoesNotExist, ValueError, ValidationError) as exc:

@@ -21,9 +21,9 @@ from yilian.audit import services as audit
 from yilian.audit.models import AuditAction
 from yilian.workflow.selectors import get_request_for_user
 
+from . import orthanc, selectors, services, slides
 from . import render as rendering
-from . import selectors, services, slides
-from .models import Study, Upload
+from .models import OrthancState, Study, Upload
 
 _TILE_SECONDS = 3600
 
@@ -142,6 +142,22 @@ def study(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "imaging/study.html", context)
 
 
+def _from_orthanc(study: Study, instance: Any, preset: str) -> bytes | None:
+    """The slice rendered by Orthanc (WADO-RS) when the study is stored there; None when it
+    is not, or Orthanc does not answer (the stored file is rendered instead)."""
+    if study.orthanc != OrthancState.SENT or not orthanc.configured():
+        return None
+    try:
+        return orthanc.rendered(
+            study.study_uid,
+            instance.series.series_uid,
+            instance.sop_uid,
+            rendering.window_of(preset),
+        )
+    except OSError:
+        return None
+
+
 @login_required
 @require_GET
 def slice_png(request: HttpRequest, public_id: UUID, file_id: UUID) -> HttpResponse:
@@ -153,11 +169,13 @@ def slice_png(request: HttpRequest, public_id: UUID, file_id: UUID) -> HttpRespo
     key = f"imaging:slice:{instance.file.sha256}:{preset}"
     png = cache.get(key)
     if png is None:
+        png = _from_orthanc(item, instance, preset)
+    if png is None:
         try:
             png = rendering.render_png(instance.file.storage_key, preset)
         except (FileNotFoundError, ValueError, AttributeError) as exc:
             raise Http404 from exc
-        cache.set(key, png, _TILE_SECONDS)
+    cache.set(key, png, _TILE_SECONDS)
     response = HttpResponse(png, content_type="image/png")
     response["Cache-Control"] = f"private, max-age={_TILE_SECONDS}"
     return response

@@ -3,10 +3,13 @@ configuration) started on loopback: QIDO-RS finds the study, WADO-RS returns its
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from .. import orthanc
 from ..models import Instance, OrthancState, Study
@@ -56,6 +59,26 @@ def test_a_study_is_stored_in_orthanc_found_by_qido_and_read_by_wado(uploader, o
         open_bytes(instance)  # the pixel data we stored
     ).PixelData
     assert expected in frames
+
+
+def test_the_viewer_shows_slices_rendered_by_orthanc(uploader, orthanc_url):
+    from django.core.files.storage import default_storage
+    from django.urls import reverse
+
+    uploader.send("IM0.dcm", ct_series(1)[0])
+    study = Study.objects.get()
+    instance = Instance.objects.select_related("file").get(series__study=study)
+    # Only Orthanc has the image now: what the viewer shows comes from WADO-RS.
+    default_storage.delete(instance.file.storage_key)
+    url = reverse("imaging:slice", args=[study.public_id, instance.file.public_id])
+    lung = uploader.client.get(url + "?preset=lung")
+    bone = uploader.client.get(url + "?preset=bone")
+    assert lung.status_code == bone.status_code == 200
+    assert lung["Content-Type"] == "image/png"
+    lung_px = np.asarray(Image.open(io.BytesIO(lung.content)))
+    bone_px = np.asarray(Image.open(io.BytesIO(bone.content)))
+    assert lung_px.shape == (64, 64)
+    assert lung_px[32, 5] > 150 > bone_px[32, 5]  # soft tissue: bright in lung, dark in bone
 
 
 def open_bytes(instance: Instance) -> bytes:

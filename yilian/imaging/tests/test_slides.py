@@ -10,9 +10,8 @@ from django.urls import reverse
 from PIL import Image
 
 from yilian.audit.models import AuditEntry
-from yilian.files.models import FileAsset
-
 from yilian.core.tests.pdf import needs_poppler, pdf_text
+from yilian.files.models import FileAsset
 from yilian.workflow.selectors import OPINION_FIGURE
 from yilian.workflow.services import transition
 
