@@ -323,7 +323,7 @@ def add_study(
     maps: dict[str, UidMap] = {}
     count = 0
     with transaction.atomic():
-        for ds in _datasets(source, source.name):
+        for ds in _datasets(source, source.name or ""):
             source_uid = str(ds.get("StudyInstanceUID", ""))[:64]
             study = studies.get(source_uid)
             if study is None:
