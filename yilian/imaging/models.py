@@ -25,6 +25,7 @@ class UploadKind(models.TextChoices):
 
 class UploadStatus(models.TextChoices):
     OPEN = "open", _("uploading")
+    PROCESSING = "processing", _("checking")
     DONE = "done", _("complete")
     FAILED = "failed", _("refused")
 

@@ -178,6 +178,8 @@ def complete_upload(upload: Upload, *, actor: User) -> Study | Slide:
             )
         if not selectors.may_upload(actor, upload.request):
             raise PermissionDenied(_("You may not add files here."))
+        # Taken by this completion: a second one (a double click) finds it finished.
+        Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.PROCESSING)
     path = partial_path(upload)
     try:
         with open(path, "rb") as handle:
@@ -190,6 +192,9 @@ def complete_upload(upload: Upload, *, actor: User) -> Study | Slide:
                 )
     except ValidationError as exc:
         _fail(upload, " ".join(exc.messages))
+        raise
+    except Exception:
+        _fail(upload, _("The file could not be processed."))
         raise
     Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.DONE)
     path.unlink(missing_ok=True)

@@ -115,3 +115,25 @@ def test_only_the_uploader_may_send_chunks(uploader, client, imaging_request, ma
     )
     assert response.status_code == 404
     assert Upload.objects.get().received == 0
+
+
+def test_a_second_completion_finds_the_upload_finished_and_adds_nothing(uploader, tmp_path):
+    data = pyramidal_tiff(tmp_path / "s.tiff", size=512).read_bytes()
+    started = uploader.start("s.tiff", len(data), kind="slide").json()
+    uploader.chunk(started["id"], 0, data)
+    assert uploader.complete(started["id"]).status_code == 200
+    again = uploader.complete(started["id"])
+    assert again.status_code == 422 and "finished" in again.json()["error"]
+    assert Slide.objects.count() == 1 and FileAsset.objects.count() == 1
+
+
+def test_pieces_larger_than_the_in_memory_request_limit_are_streamed(uploader, settings):
+    settings.YILIAN_UPLOAD_CHUNK_MB = 4
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+    piece = os.urandom(4 * 1024 * 1024)
+    started = uploader.start("a.dcm", len(piece) + 10).json()
+    response = uploader.chunk(started["id"], 0, piece)
+    assert response.status_code == 200, response.content
+    assert response.json()["received"] == len(piece)
+    with open(partial_path(Upload.objects.get()), "rb") as handle:
+        assert hashlib.sha256(handle.read()).digest() == hashlib.sha256(piece).digest()
