@@ -84,7 +84,7 @@
     }
 
     stage.addEventListener("pointerdown", function (e) {
-      stage.setPointerCapture(e.pointerId);
+      try { stage.setPointerCapture(e.pointerId); } catch (err) { /* not an active pointer */ }
       pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
       if (pointers.size === 2) { pinchStart = { d: distance(), scale: scale }; }
     });
