@@ -11,6 +11,7 @@ import os
 import zipfile
 import zlib
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -22,13 +23,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import transaction
 from django.db.models import F
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from pydicom.errors import InvalidDicomError
 
 from yilian.accounts.models import User
 from yilian.files import services as files
 from yilian.files.models import FileAsset
-from yilian.files.validators import DICOM, PNG, TIFF, ZIP
+from yilian.files.validators import DICOM, PNG, TIFF
 from yilian.workflow.models import BusinessRequest
 from yilian.workflow.selectors import OPINION_FIGURE
 
@@ -150,9 +152,31 @@ def receive_chunk(
                 )
             out.flush()
             os.fsync(out.fileno())
-        Upload.objects.filter(pk=upload.pk).update(received=F("received") + length)
+        Upload.objects.filter(pk=upload.pk).update(
+            received=F("received") + length, updated_at=timezone.now()
+        )
         upload.refresh_from_db()
         return upload
+
+
+STALE_AFTER = timedelta(days=7)
+
+
+def purge_stale_uploads(*, older_than: timedelta = STALE_AFTER) -> int:
+    """Give up uploads nobody has continued for ``older_than``: their partial files are
+    deleted and they are marked refused. Returns how many."""
+    cutoff = timezone.now() - older_than
+    stale = list(
+        Upload.objects.filter(status=Upload.Status.OPEN, updated_at__lt=cutoff).values_list(
+            "pk", "public_id"
+        )
+    )
+    for pk, public_id in stale:
+        (partial_dir() / public_id.hex).unlink(missing_ok=True)
+        Upload.objects.filter(pk=pk, status=Upload.Status.OPEN).update(
+            status=Upload.Status.FAILED, error=_("Not continued in time.")
+        )
+    return len(stale)
 
 
 def _fail(upload: Upload, message: str) -> None:
@@ -320,10 +344,13 @@ def add_study(
     source.seek(0)
     head = source.read(264)
     source.seek(0)
-    is_dicom = head[128:132] == b"DICM"
-    if not is_dicom:
-        # Only a zip is accepted besides a DICOM file (checked by content, not by name).
-        files.check_upload(source, {ZIP}, max_bytes())
+    # A DICOM file or a zip, judged by the content (never by the name).
+    if head[128:132] != b"DICM" and not zipfile.is_zipfile(source):
+        raise ValidationError(
+            _("“%(name)s” is not a DICOM file or a zip of DICOM files.") % {"name": source.name},
+            code="dicom",
+        )
+    source.seek(0)
     studies: dict[str, Study] = {}
     maps: dict[str, UidMap] = {}
     count = 0

@@ -137,3 +137,25 @@ def test_pieces_larger_than_the_in_memory_request_limit_are_streamed(uploader, s
     assert response.json()["received"] == len(piece)
     with open(partial_path(Upload.objects.get()), "rb") as handle:
         assert hashlib.sha256(handle.read()).digest() == hashlib.sha256(piece).digest()
+
+
+def test_uploads_nobody_continued_for_a_week_are_given_up(uploader):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    old = uploader.start("old.dcm", 100).json()
+    fresh = uploader.start("fresh.dcm", 100).json()
+    Upload.objects.filter(public_id=old["id"]).update(updated_at=timezone.now() - timedelta(days=8))
+    call_command("purge_stale_uploads", verbosity=0)
+    gone, kept = Upload.objects.get(public_id=old["id"]), Upload.objects.get(public_id=fresh["id"])
+    assert gone.status == Upload.Status.FAILED and not partial_path(gone).exists()
+    assert kept.status == Upload.Status.OPEN and partial_path(kept).exists()
+    assert uploader.chunk(old["id"], 0, b"x" * 100).status_code == 422
+
+
+def test_a_file_that_is_neither_dicom_nor_a_zip_is_refused_as_such(uploader):
+    response = uploader.send("scan.jpg", b"\xff\xd8\xff\xe0" + b"0" * 500)
+    assert response.status_code == 422
+    assert "is not a DICOM file or a zip of DICOM files" in response.json()["error"]
