@@ -374,14 +374,16 @@ def add_study(
                         uploaded_by=actor,
                         source_uid=source_uid,
                         deidentified=deidentify,
-                        description=str(ds.get("StudyDescription", ""))[:200],
+                        # Descriptions are free text that may name the patient: a
+                        # de-identified study keeps none (the profile removes them).
+                        description="" if deidentify else str(ds.get("StudyDescription", ""))[:200],
                         modality=str(ds.get("Modality", ""))[:40],
                     )
                 studies[source_uid] = study
                 maps[source_uid] = UidMap(study.uid_map)
-            series_description = str(ds.get("SeriesDescription", ""))[:200]
             if deidentify:
                 deid.deidentify(ds, maps[source_uid])
+            series_description = str(ds.get("SeriesDescription", ""))[:200]
             study.study_uid = str(ds.StudyInstanceUID)
             if study.pk is None:
                 study.save()

@@ -44,6 +44,8 @@ def test_a_zipped_ct_series_becomes_one_study_of_one_series_in_slice_order(uploa
     study = Study.objects.get()
     assert response.json()["url"] == reverse("imaging:study", args=[study.public_id])
     assert study.instance_count == SLICES and study.deidentified
+    # Free-text descriptions may name the patient ("CT CHEST ZHANG SAN"): none are kept.
+    assert study.description == "" and Series.objects.get().description == ""
     assert study.modality == "CT"
     (only,) = Series.objects.filter(study=study)
     positions = [i.position for i in only.instances.order_by("position")]
@@ -106,6 +108,7 @@ def test_without_de_identification_the_files_are_kept_as_sent(uploader, series):
     uploader.send("IM0.dcm", series[0], deidentify=False)
     study = Study.objects.get()
     assert not study.deidentified
+    assert study.description == IDENTIFYING["StudyDescription"]
     (data,) = _stored(study)
     ds = parse(data)
     assert str(ds.PatientName) == PATIENT_NAME and ds.PatientID == PATIENT_ID
