@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 npm ci --no-audit --no-fund --silent
 out=yilian/static/vendor
-rm -rf "$out" && mkdir -p "$out"/{bootstrap,bootstrap-icons/fonts,htmx,echarts,janus-gateway,webrtc-adapter}
+rm -rf "$out" && mkdir -p "$out"/{bootstrap,bootstrap-icons/fonts,htmx,echarts,janus-gateway,webrtc-adapter,openseadragon}
 nm=node_modules
 cp $nm/bootstrap/dist/css/bootstrap.min.css $nm/bootstrap/dist/js/bootstrap.bundle.min.js $nm/bootstrap/LICENSE "$out/bootstrap/"
 cp $nm/bootstrap-icons/font/bootstrap-icons.min.css $nm/bootstrap-icons/LICENSE "$out/bootstrap-icons/"
@@ -16,6 +16,8 @@ cp $nm/janus-gateway/npm/src/janus.js "$out/janus-gateway/"
 # janus.js is MIT (its header says so); the package's COPYING is the Janus server's GPL.
 sed -n '/The MIT License/,/OTHER DEALINGS/p' $nm/janus-gateway/npm/src/janus.js | sed 's/^\t//' >"$out/janus-gateway/LICENSE"
 cp $nm/webrtc-adapter/out/adapter.js $nm/webrtc-adapter/LICENSE.md "$out/webrtc-adapter/"
+cp $nm/openseadragon/build/openseadragon/openseadragon.min.js $nm/openseadragon/LICENSE.txt "$out/openseadragon/"
+cp -r $nm/openseadragon/build/openseadragon/images "$out/openseadragon/"
 node -e '
 const fs = require("fs");
 const lock = JSON.parse(fs.readFileSync("package-lock.json"));

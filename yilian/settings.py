@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "yilian.analytics",
     "yilian.accession",
     "yilian.supervision",
+    "yilian.imaging",
     "yilian.realtime",
     "yilian.web",
     "django.contrib.auth",
@@ -286,6 +287,15 @@ YILIAN_SLA_HOURS = env_hours_map("YILIAN_SLA_HOURS")
 # when the application runs behind nginx (empty: the application streams them itself).
 YILIAN_UPLOAD_MAX_MB = env_int("YILIAN_UPLOAD_MAX_MB", 50)
 YILIAN_X_ACCEL_PREFIX = env_str("YILIAN_X_ACCEL_PREFIX", "")
+# Imaging and pathology: the largest resumable upload (a DICOM study or a slide, MB), the
+# size of one upload chunk (MB), the limits a zip of a study must keep before it is opened,
+# and the Orthanc server studies are also sent to over DICOMweb (empty: none).
+YILIAN_IMAGING_MAX_MB = env_int("YILIAN_IMAGING_MAX_MB", 4096)
+YILIAN_UPLOAD_CHUNK_MB = env_int("YILIAN_UPLOAD_CHUNK_MB", 4)
+YILIAN_ZIP_MAX_MB = env_int("YILIAN_ZIP_MAX_MB", 4096)
+YILIAN_ZIP_MAX_FILES = env_int("YILIAN_ZIP_MAX_FILES", 5000)
+YILIAN_ZIP_MAX_RATIO = env_int("YILIAN_ZIP_MAX_RATIO", 100)
+YILIAN_ORTHANC_URL = env_str("YILIAN_ORTHANC_URL", "").rstrip("/")
 # Where the application is reached from outside: links in e-mails and SMS.
 YILIAN_BASE_URL = env_str("YILIAN_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Dotted path of the SMS backend class (a subclass of yilian.notify.sms.BaseSMSBackend).

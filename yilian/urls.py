@@ -11,6 +11,7 @@ urlpatterns = [
     path("notifications/", include("yilian.notify.urls")),
     path("linkage/", include("yilian.linkage.urls")),
     path("medical/", include("yilian.medical.urls")),
+    path("imaging/", include("yilian.imaging.urls")),
     path("referrals/", include("yilian.referrals.urls")),
     path("clinics/", include("yilian.clinics.urls")),
     path("follow-up/", include("yilian.followups.urls")),

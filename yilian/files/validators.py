@@ -16,6 +16,8 @@ PDF = "application/pdf"
 JPEG = "image/jpeg"
 PNG = "image/png"
 DICOM = "application/dicom"
+TIFF = "image/tiff"
+ZIP = "application/zip"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -25,6 +27,8 @@ LABELS: dict[str, str] = {
     JPEG: "JPEG",
     PNG: "PNG",
     DICOM: "DICOM",
+    TIFF: "TIFF",
+    ZIP: "ZIP",
     DOCX: "Word (.docx)",
     XLSX: "Excel (.xlsx)",
 }

@@ -455,6 +455,20 @@ def get_conclusion_for_user(user: User, public_id: UUID | str) -> tuple[Business
     return request, opinion
 
 
+# Pictures a business app attaches to a request for its opinion (an expert's snapshot of a
+# slide …): files of this purpose are printed with the opinion.
+OPINION_FIGURE = "opinion-figure"
+
+
+def opinion_figures(request: BusinessRequest) -> list[Any]:
+    """The request's pictures for the opinion (PNG/JPEG files of purpose
+    ``OPINION_FIGURE``), oldest first. The caller has authorised reading the request."""
+    from yilian.files.selectors import files_for
+    from yilian.files.validators import IMAGES
+
+    return [f for f in files_for(request, purpose=OPINION_FIGURE) if f.mime_type in IMAGES]
+
+
 def conclusion_of(request: BusinessRequest) -> Opinion | None:
     """The team's signed concluding opinion of ``request`` (None before completion); the
     caller has authorised reading the request."""

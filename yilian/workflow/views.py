@@ -4,6 +4,7 @@ render."""
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -403,6 +405,13 @@ def _application_page(
 # --- the opinion as a document ---------------------------------------------------------
 
 
+def _data_uri(asset: Any) -> tuple[str, str]:
+    """A stored picture inlined for the PDF renderer, with its name without extension."""
+    with default_storage.open(asset.storage_key, "rb") as handle:
+        data = base64.b64encode(handle.read()).decode()
+    return f"data:{asset.mime_type};base64,{data}", asset.original_name.rsplit(".", 1)[0]
+
+
 @login_required
 def opinion_pdf(request: HttpRequest, public_id: str) -> HttpResponse:
     business_request, opinion = selectors.get_conclusion_for_user(request.user, public_id)
@@ -424,6 +433,7 @@ def opinion_pdf(request: HttpRequest, public_id: str) -> HttpResponse:
         "team": team,
         "issuer": team.hospital if team else None,
         "experts": list(business_request.experts.order_by("name")),
+        "figures": [_data_uri(f) for f in selectors.opinion_figures(business_request)],
     }
     return pdf_response(
         "workflow/pdf/opinion.html", context, f"opinion-{business_request.public_id}.pdf"
