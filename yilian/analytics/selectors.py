@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.expressions import OrderBy
 from django.db.models.functions import Coalesce, TruncMonth
@@ -146,9 +147,12 @@ class Dashboard:
 
 
 def dashboard_scope(user: User) -> Hospital | None:
-    """The one hospital a hospital admin's dashboard is limited to; None for the alliance."""
+    """The one hospital a hospital admin's figures are limited to; None for the alliance
+    (platform roles). A hospital admin with no hospital sees nothing (403)."""
     if user.has_role(*PLATFORM_ROLES):
         return None
+    if user.hospital is None:
+        raise PermissionDenied
     return user.hospital
 
 
@@ -171,8 +175,8 @@ def _rollups(filters: Filters, start: date, end: date) -> QuerySet[DailyRollup]:
         qs = qs.filter(hospital__tier=filters.tier)
     if filters.hospital is not None:
         qs = qs.filter(hospital_id=filters.hospital.pk)
-    if filters.kind:
-        qs = qs.filter(Q(kind=filters.kind) | Q(kind=""))
+    if filters.kind:  # logins belong to no business: they stay
+        qs = qs.filter(Q(kind=filters.kind) | Q(metric=Metric.LOGIN))
     return qs
 
 
@@ -341,7 +345,7 @@ def resource_profiles(
         department_count=Coalesce(_count(Department.objects.filter(is_active=True)), 0),
         staff_count=Coalesce(_count(staff), 0),
         senior_count=Coalesce(_count(staff.filter(title__in=SENIOR_TITLES)), 0),
-        beds=Subquery(Application.objects.filter(hospital=OuterRef("pk")).values("beds")[:1]),
+        beds=F("application__beds"),
         volume=Coalesce(_sum(this_year.filter(metric__in=BUSINESS_ACTIONS)), 0),
         cases=Coalesce(_sum(this_year.filter(metric=CASE)), 0),
     ).order_by(RESOURCE_ORDERS.get(order, RESOURCE_ORDERS["name"]), "name")

@@ -23,8 +23,6 @@ from .forms import DashboardFilterForm, ResourceFilterForm
 def _dashboard(request: HttpRequest) -> tuple[DashboardFilterForm, selectors.Dashboard]:
     user: User = request.user  # type: ignore[assignment]
     scope = selectors.dashboard_scope(user)
-    if scope is None and not user.is_platform_member:
-        raise PermissionDenied  # a hospital admin without a hospital
     form = DashboardFilterForm(request.GET or None, scoped=scope is not None)
     return form, selectors.dashboard(form.filters(), scope_hospital=scope)
 

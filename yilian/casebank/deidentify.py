@@ -20,8 +20,14 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         r"\1[编号]",
     ),
-    # Mainland national ID (18 digits, the last may be X; the old 15-digit form).
-    (re.compile(r"(?<!\d)\d{17}[\dXx](?![\dA-Za-z])|(?<!\d)\d{15}(?!\d)"), "[证件号]"),
+    # E-mail addresses (before the numbers: 13957112345@163.com is one address).
+    (re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+"), "[邮箱]"),
+    # Mainland national ID (18 digits, the last may be X, also written 6 8 4; the old
+    # 15-digit form).
+    (
+        re.compile(r"(?<!\d)\d{6}\s?\d{8}\s?\d{3}[\dXx](?![\dA-Za-z])|(?<!\d)\d{15}(?!\d)"),
+        "[证件号]",
+    ),
     # Mobile numbers (with an optional +86) and landlines with an area code.
     (re.compile(r"(?:\+?86[- ]?)?(?<!\d)1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)"), "[电话]"),
     (re.compile(r"(?<!\d)0\d{2,3}[- ]?\d{7,8}(?!\d)"), "[电话]"),

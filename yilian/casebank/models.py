@@ -9,8 +9,11 @@ age band, the sex, the specialty, the ICD-10 diagnosis and texts scrubbed of ide
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yilian.core.models import PublicModel
@@ -54,6 +57,9 @@ class DifficultCase(PublicModel):
         return f"{self.icd10} {self.diagnosis}"
 
 
+EXPORT_VALID_FOR = timedelta(days=30)  # downloads of an approved export
+
+
 class ResearchExport(PublicModel):
     """A request to take cases out of the platform for research; a manager decides."""
 
@@ -87,6 +93,8 @@ class ResearchExport(PublicModel):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
+    # The cases matching at approval: what was approved is what is downloaded.
+    case_ids = models.JSONField(_("cases"), default=list, blank=True, editable=False)
     downloads = models.PositiveIntegerField(_("downloads"), default=0)
 
     class Meta:
@@ -96,3 +104,15 @@ class ResearchExport(PublicModel):
 
     def __str__(self) -> str:
         return self.purpose[:40]
+
+    @property
+    def expires_at(self) -> datetime | None:
+        return self.decided_at + EXPORT_VALID_FOR if self.decided_at else None
+
+    @property
+    def is_downloadable(self) -> bool:
+        return (
+            self.status == self.Status.APPROVED
+            and self.expires_at is not None
+            and timezone.now() < self.expires_at
+        )

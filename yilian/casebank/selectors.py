@@ -100,4 +100,5 @@ def get_export(user: User, public_id: UUID | str) -> ResearchExport:
 
 
 def export_cases(export: ResearchExport) -> QuerySet[DifficultCase]:
-    return search_cases(query=export.query, specialty=export.specialty, icd10=export.icd10)
+    """The cases the manager approved (those matching when the export was approved)."""
+    return DifficultCase.objects.filter(pk__in=export.case_ids).order_by("pk")

@@ -4,7 +4,7 @@ current from follow-up, and deciding research exports."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -44,13 +44,35 @@ def clean_tags(value: str | Iterable[str]) -> list[str]:
     return tags
 
 
-def _names(request: BusinessRequest) -> tuple[list[str], list[str]]:
-    """The names to take out: the patient's, and every person's on the request."""
-    patient = [request.patient.name] if request.patient else []
-    people = [request.applicant.name]
-    people += [o.author.name for o in request.opinions.select_related("author")]
-    people += [u.name for u in request.experts.all()]
-    return patient, people
+def _scrubber(request: BusinessRequest) -> Callable[[str], str]:
+    """What takes a request's identifiers out of a text: the patient's name, national ID,
+    phone, record number and address as written in their record, and the name of every
+    person on the request (applicant, experts, authors, everyone on its timeline)."""
+    patient = request.patient
+    people = {request.applicant.name}
+    people |= {o.author.name for o in request.opinions.select_related("author")}
+    people |= {u.name for u in request.experts.all()}
+    people |= {e.actor.name for e in request.events.select_related("actor") if e.actor}
+    known: dict[str, str] = {}
+    if patient is not None:
+        known = {
+            patient.national_id: "[证件号]",
+            patient.phone: "[电话]",
+            patient.medical_record_number: "[编号]",
+            patient.address: "[地址]",
+        }
+
+    def clean(text: str) -> str:
+        for value, mark in known.items():
+            if value and len(value.strip()) >= 4:
+                text = text.replace(value.strip(), mark)
+        return scrub(
+            text,
+            patient_names=[patient.name] if patient else [],
+            other_names=sorted(people),
+        )
+
+    return clean
 
 
 def mark_difficult_case(
@@ -85,14 +107,12 @@ def mark_difficult_case(
             )
         consultation = Consultation.objects.get(request=locked)
         conclusion = conclusion_of(locked)
-        patient_names, people = _names(locked)
-
-        def clean(text: str) -> str:
-            return scrub(text, patient_names=patient_names, other_names=people)
-
+        clean = _scrubber(locked)
         patient: Patient | None = locked.patient
         fields = {
-            "age_band": age_band(patient.birth_date if patient else None, locked.created_at.date()),
+            "age_band": age_band(
+                patient.birth_date if patient else None, timezone.localdate(locked.created_at)
+            ),
             "sex": patient.sex if patient else Sex.UNKNOWN,
             "specialty": consultation.specialty,
             "icd10": icd10,
@@ -135,8 +155,7 @@ def refresh_outcomes(patient_id: int) -> int:
     for case in DifficultCase.objects.filter(source__patient_id=patient_id).select_related(
         "source__patient", "source__applicant"
     ):
-        patient_names, people = _names(case.source)
-        outcome = scrub(_outcome(case.source), patient_names=patient_names, other_names=people)
+        outcome = _scrubber(case.source)(_outcome(case.source))
         if outcome != case.outcome:
             case.outcome = outcome
             _index(case)
@@ -187,12 +206,21 @@ def decide_export(
         locked.decided_by = actor
         locked.decided_at = timezone.now()
         locked.reason = reason.strip()
-        locked.save(update_fields=["status", "decided_by", "decided_at", "reason", "updated_at"])
+        if approve:
+            locked.case_ids = list(
+                selectors.search_cases(
+                    query=locked.query, specialty=locked.specialty, icd10=locked.icd10
+                ).values_list("pk", flat=True)
+            )
+        locked.save(
+            update_fields=["status", "decided_by", "decided_at", "reason", "case_ids", "updated_at"]
+        )
     return locked
 
 
 def count_download(export: ResearchExport, *, actor: User) -> None:
-    if export.status != ResearchExport.Status.APPROVED or export.requester_id != actor.pk:
+    """The requester downloads an approved export while it is valid; every download counts."""
+    if not export.is_downloadable or export.requester_id != actor.pk:
         raise PermissionDenied
     from django.db.models import F
 

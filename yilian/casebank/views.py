@@ -119,7 +119,8 @@ def decide(request: HttpRequest, public_id: str) -> HttpResponse:
     export = selectors.get_export(request.user, public_id)
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        raise PermissionDenied
+        messages.error(request, gettext("Choose to approve or to reject."))
+        return redirect("casebank:exports")
     try:
         services.decide_export(
             export,

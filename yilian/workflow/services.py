@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from yilian.accounts.models import User
 from yilian.accounts.roles import Role
 from yilian.analytics.services import record_activity
+from yilian.core.dates import start_of
 from yilian.notify.services import notify
 from yilian.orgs.models import CooperationPlan, Hospital, Room, Team
 from yilian.orgs.selectors import disabled_kinds
@@ -141,7 +142,7 @@ def _check_quota(business: Kind, hospital: Hospital) -> None:
     start = (
         today.replace(day=1) if per == CooperationPlan.Per.MONTH else today.replace(month=1, day=1)
     )
-    since = timezone.make_aware(datetime(start.year, start.month, start.day))
+    since = start_of(start)
     used = (
         BusinessRequest.objects.filter(
             applicant_hospital=hospital, kind=business.code, created_at__gte=since

@@ -205,3 +205,20 @@ def test_excel_export_is_a_workbook_with_the_same_rows(login, manager, hospital_
 
 def test_an_unknown_export_format_is_refused(login, manager, db):
     assert login(manager).get(reverse("analytics:export", args=["pdf"])).status_code == 403
+
+
+def test_a_business_filter_keeps_logins_and_that_business_only(login, manager, hospital_a):
+    today = timezone.localdate()
+    record_activity(action="submit", user=None, hospital=hospital_a, kind="referral", at=_at(today))
+    record_activity(
+        action="submit", user=None, hospital=hospital_a, kind="consultation", at=_at(today)
+    )
+    record_activity(action="training", user=None, hospital=hospital_a, at=_at(today))
+    record_activity(action="login", user=None, hospital=hospital_a, at=_at(today))
+
+    page = parse(login(manager).get(URL, {"kind": "referral"}))
+
+    def current(key: str) -> str:
+        return page.one(data_figure=key).find(data_current=True).text
+
+    assert (current("interactions"), current("training"), current("logins")) == ("1", "0", "2")

@@ -145,3 +145,14 @@ def test_export_lists_the_filtered_hospitals(login, manager, lead_hospital, join
     lines = response.content.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("Hospital,Province,Tier")
     assert len(lines) == 2 and lines[1].startswith("建德市第一人民医院") and ",420," in lines[1]
+
+
+def test_a_hospital_admin_without_a_hospital_sees_nothing(login, make_user, hospital_a):
+    admin = make_user(Role.HOSPITAL_ADMIN, hospital=None)
+
+    for url in (
+        URL,
+        reverse("analytics:dashboard"),
+        reverse("analytics:resources_export", args=["csv"]),
+    ):
+        assert login(admin).get(url).status_code == 403

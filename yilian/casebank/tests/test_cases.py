@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from freezegun import freeze_time
 
 from yilian.accounts.roles import Role
 from yilian.audit.models import AuditEntry
@@ -57,6 +58,25 @@ def test_the_record_keeps_no_identifier_of_the_patient(closed, expert, staff_a):
     assert (case.age_band, case.sex, case.icd10) == ("60–69", "male", "C34.1")
     assert case.tags == ["肺结节", "早期肺癌"]
     assert "磨玻璃结节" in case.summary and "肺段切除" in case.opinion
+
+
+def test_identifiers_written_as_in_the_patients_record_are_removed(
+    staff_a, manager, expert, consultation_team
+):
+    request = closed_consultation(
+        applicant=staff_a,
+        manager=manager,
+        expert=expert,
+        summary="患者住址杭州市桐庐县迎春南路88号，复查右肺磨玻璃结节。管理团队审核。",
+    )
+    patient = request.patient
+    patient.address = "杭州市桐庐县迎春南路88号"
+    patient.save()
+
+    case = _mark(request, expert)
+
+    assert "迎春南路" not in case.summary and "[地址]" in case.summary
+    assert manager.name not in case.summary  # on the timeline (approved, closed)
 
 
 def test_only_the_answering_team_or_a_manager_marks_a_closed_consultation_once(
@@ -221,7 +241,7 @@ def test_a_bad_mark_form_keeps_what_was_typed(login, closed, expert):
 
 
 def test_a_research_export_needs_another_managers_approval(
-    login, closed, expert, manager, make_user, lead_hospital
+    login, closed, expert, manager, staff_a, make_user, lead_hospital
 ):
     _mark(closed, expert)
     export = request_export(requester=expert, purpose="早期肺癌影像特征回顾性研究", query="磨玻璃")
@@ -240,10 +260,22 @@ def test_a_research_export_needs_another_managers_approval(
     export.refresh_from_db()
     assert (export.status, export.decided_by) == (ResearchExport.Status.APPROVED, manager)
 
+    # a case added after the approval is not part of what was approved
+    later = closed_consultation(
+        applicant=staff_a,
+        manager=manager,
+        expert=expert,
+        summary="左肺下叶磨玻璃结节8mm。",
+        name="孙某",
+        national_id="",
+    )
+    _mark(later, expert)
+
     csv = login(expert).get(download)
     assert csv.status_code == 200
     body = csv.content.decode("utf-8-sig")
     assert "磨玻璃结节" in body and "张建国" not in body and NATIONAL_ID not in body
+    assert len(body.strip().splitlines()) == 2  # the header and the one approved case
     assert AuditEntry.objects.filter(action="export", object_id=str(export.public_id)).exists()
     export.refresh_from_db()
     assert export.downloads == 1
@@ -265,3 +297,13 @@ def test_an_export_without_a_purpose_is_explained(login, expert):
     assert response.status_code == 422
     assert parse(response).one("input", name="query").get("value") == "结节"
     assert not ResearchExport.objects.exists()
+
+
+def test_an_approved_export_expires(login, closed, expert, manager):
+    _mark(closed, expert)
+    export = request_export(requester=expert, purpose="早期肺癌影像特征回顾性研究")
+    decide_export(export, actor=manager, approve=True)
+    download = reverse("casebank:download", args=[export.public_id])
+
+    with freeze_time(timezone.now() + timedelta(days=31)):
+        assert login(expert).get(download).status_code == 403

@@ -22,6 +22,8 @@ from yilian.casebank.deidentify import age_band, scrub
             "[日期]入院，[日期]复查，[日期]出院，[日期]起",
         ),
         ("IDH1 突变，肿瘤 12mm，CEA 5.2 ng/ml", "IDH1 突变，肿瘤 12mm，CEA 5.2 ng/ml"),
+        ("身份证 330122 19620515 4312 已核", "身份证 [证件号] 已核"),
+        ("联系邮箱zhang.jg@163.com，或13957112345@qq.com", "联系邮箱[邮箱]，或[邮箱]"),
     ],
 )
 def test_identifiers_are_replaced_by_pattern(text, expected):
