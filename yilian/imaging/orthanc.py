@@ -5,6 +5,7 @@ a single-machine deployment)."""
 from __future__ import annotations
 
 import json
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterable
@@ -50,7 +51,11 @@ def rendered(
 ) -> bytes:
     """WADO-RS: the first frame of an instance rendered by Orthanc as PNG, with a window
     (centre, width) or the one in the file."""
-    path = f"studies/{study_uid}/series/{series_uid}/instances/{sop_uid}/frames/1/rendered"
+    # A UID is digits and dots; quoted all the same, so none can add a path segment or a query.
+    study, series, sop = (
+        urllib.parse.quote(uid, safe="") for uid in (study_uid, series_uid, sop_uid)
+    )
+    path = f"studies/{study}/series/{series}/instances/{sop}/frames/1/rendered"
     if window is not None:
         path += f"?window={window[0]:g},{window[1]:g},linear"
     body, _type = get(path, accept="image/png")

@@ -8,6 +8,7 @@ import hashlib
 import io
 import logging
 import os
+import re
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -160,23 +161,37 @@ def receive_chunk(
 
 
 STALE_AFTER = timedelta(days=7)
+# Processing a completed upload takes minutes; one still "processing" after this was cut
+# short (a crash, a restart) and will never finish.
+PROCESSING_STALE_AFTER = timedelta(hours=6)
 
 
-def purge_stale_uploads(*, older_than: timedelta = STALE_AFTER) -> int:
-    """Give up uploads nobody has continued for ``older_than``: their partial files are
+def purge_stale_uploads(
+    *,
+    older_than: timedelta = STALE_AFTER,
+    processing_older_than: timedelta = PROCESSING_STALE_AFTER,
+) -> int:
+    """Give up uploads nobody has continued for ``older_than`` and uploads whose processing
+    started more than ``processing_older_than`` ago and never ended: their partial files are
     deleted and they are marked refused. Returns how many."""
-    cutoff = timezone.now() - older_than
-    stale = list(
-        Upload.objects.filter(status=Upload.Status.OPEN, updated_at__lt=cutoff).values_list(
-            "pk", "public_id"
+    now = timezone.now()
+    given_up = 0
+    for status, cutoff, message in (
+        (Upload.Status.OPEN, now - older_than, _("Not continued in time.")),
+        (Upload.Status.PROCESSING, now - processing_older_than, _("Processing did not finish.")),
+    ):
+        stale = list(
+            Upload.objects.filter(status=status, updated_at__lt=cutoff).values_list(
+                "pk", "public_id"
+            )
         )
-    )
-    for pk, public_id in stale:
-        (partial_dir() / public_id.hex).unlink(missing_ok=True)
-        Upload.objects.filter(pk=pk, status=Upload.Status.OPEN).update(
-            status=Upload.Status.FAILED, error=_("Not continued in time.")
-        )
-    return len(stale)
+        for pk, public_id in stale:
+            if Upload.objects.filter(pk=pk, status=status, updated_at__lt=cutoff).update(
+                status=Upload.Status.FAILED, error=message
+            ):
+                (partial_dir() / public_id.hex).unlink(missing_ok=True)
+                given_up += 1
+    return given_up
 
 
 def _fail(upload: Upload, message: str) -> None:
@@ -203,7 +218,9 @@ def complete_upload(upload: Upload, *, actor: User) -> Study | Slide:
         if not selectors.may_upload(actor, upload.request):
             raise PermissionDenied(_("You may not add files here."))
         # Taken by this completion: a second one (a double click) finds it finished.
-        Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.PROCESSING)
+        Upload.objects.filter(pk=upload.pk).update(
+            status=Upload.Status.PROCESSING, updated_at=timezone.now()
+        )
     path = partial_path(upload)
     try:
         with open(path, "rb") as handle:
@@ -335,6 +352,26 @@ def _position(ds: pydicom.Dataset) -> float | None:
         return None
 
 
+UID_PATTERN = re.compile(r"[0-9.]{1,64}")
+_UID_KEYWORDS = ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID")
+
+
+def _check_uids(ds: pydicom.Dataset, name: str) -> None:
+    """The UIDs that name the study, series and image are digits and dots, at most 64 (PS3.5
+    9.1): they end up in Orthanc's URLs and Yilian's database. Anything else is refused."""
+    for keyword in _UID_KEYWORDS:
+        value = ds.get(keyword)
+        if not isinstance(value, str) or not UID_PATTERN.fullmatch(value):
+            raise ValidationError(
+                _(
+                    "“%(name)s” has an invalid %(attribute)s: a DICOM UID is digits and dots, "
+                    "at most 64 characters."
+                )
+                % {"name": name, "attribute": keyword},
+                code="dicom_uid",
+            )
+
+
 def add_study(
     request: BusinessRequest, source: UploadedFile, *, actor: User, deidentify: bool
 ) -> Study:
@@ -356,7 +393,19 @@ def add_study(
     count = 0
     with transaction.atomic():
         for ds in _datasets(source, source.name or ""):
-            source_uid = str(ds.get("StudyInstanceUID", ""))[:64]
+            _check_uids(ds, source.name or "")
+            if deidentify and deid.burned_in_text(ds):
+                raise ValidationError(
+                    _(
+                        "“%(name)s” has patient details burned into the image pixels (Burned "
+                        "In Annotation: YES), which de-identification cannot remove. Leave "
+                        "those images out, or send them without de-identification if sharing "
+                        "identified images is permitted."
+                    )
+                    % {"name": source.name},
+                    code="burned_in",
+                )
+            source_uid = str(ds.StudyInstanceUID)[:64]
             study = studies.get(source_uid)
             if study is None:
                 study = (
@@ -384,7 +433,7 @@ def add_study(
             if deidentify:
                 deid.deidentify(ds, maps[source_uid])
             series_description = str(ds.get("SeriesDescription", ""))[:200]
-            study.study_uid = str(ds.StudyInstanceUID)
+            study.study_uid = str(ds.StudyInstanceUID)[:64]
             if study.pk is None:
                 study.save()
             buffer = io.BytesIO()

@@ -15,7 +15,7 @@ from PIL import Image
 from yilian.audit.models import AuditEntry
 from yilian.files.models import FileAsset
 
-from ..deid import ACTIONS, METHOD
+from ..deid import CLASS_UIDS, EMPTY_ALWAYS, EMPTY_IF_PRESENT, KEEP, METHOD
 from ..models import Instance, Series, Study, Upload
 from .samples import IDENTIFYING, PATIENT_ID, PATIENT_NAME, ct_series, parse, zip_of
 
@@ -55,6 +55,14 @@ def test_a_zipped_ct_series_becomes_one_study_of_one_series_in_slice_order(uploa
     assert Upload.objects.get().status == Upload.Status.DONE
 
 
+def _walk(ds: pydicom.Dataset):
+    for elem in ds:
+        yield elem
+        if elem.VR == "SQ":
+            for item in elem.value:
+                yield from _walk(item)
+
+
 def test_de_identified_files_hold_none_of_the_identifying_attributes(uploader, series):
     uploader.send("ct.zip", zip_of({f"IM{i}.dcm": d for i, d in enumerate(series)}))
     study = Study.objects.get()
@@ -65,12 +73,10 @@ def test_de_identified_files_hold_none_of_the_identifying_attributes(uploader, s
         ds = parse(data)
         original = originals[ds.InstanceNumber]
         for keyword in IDENTIFYING:
-            action = ACTIONS[keyword]
-            assert action in {"X", "Z"}, keyword
-            if action == "X":
-                assert keyword not in ds, keyword
-            else:
+            if keyword in EMPTY_ALWAYS or keyword in EMPTY_IF_PRESENT:
                 assert keyword in ds and ds.data_element(keyword).value in ("", None), keyword
+            else:
+                assert keyword not in ds, keyword
         for keyword in ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID"):
             assert ds.data_element(keyword).value != original.data_element(keyword).value
         assert ds.file_meta.MediaStorageSOPInstanceUID == ds.SOPInstanceUID
@@ -90,6 +96,179 @@ def test_de_identified_files_hold_none_of_the_identifying_attributes(uploader, s
     assert study.study_uid == datasets[0].StudyInstanceUID
     # The link to the patient is the request's, in the database.
     assert study.request.patient is not None
+
+
+SECRET = "ZHANGSAN-SECRET"
+
+# Attributes a review found surviving a remove-list, and more from PS3.15 table E.1-1.
+NOT_KEPT = {
+    "RequestedProcedureID": SECRET,
+    "PlacerOrderNumberImagingServiceRequest": SECRET,
+    "FillerOrderNumberImagingServiceRequest": SECRET,
+    "ReasonForTheRequestedProcedure": SECRET,
+    "ReasonForStudy": SECRET,
+    "PatientState": SECRET,
+    "MedicalAlerts": SECRET,
+    "Allergies": SECRET,
+    "AdmittingDate": "20261101",
+    "AdmittingTime": "083000",
+    "PerformedStationName": SECRET,
+    "PerformedLocation": SECRET,
+    "StudyComments": SECRET,
+    "RequestedProcedureComments": SECRET,
+    "ImagingServiceRequestComments": SECRET,
+    "VisitComments": SECRET,
+    "AcquisitionComments": SECRET,
+    "DeviceUID": "1.2.826.0.1.3680043.99.1",
+    "ConcatenationUID": "1.2.826.0.1.3680043.99.2",
+    # More of table E.1-1
+    "StudyDescription": SECRET,
+    "SeriesDescription": SECRET,
+    "ProtocolName": SECRET,
+    "PatientAge": "062Y",
+    "PatientWeight": "70",
+    "AdmissionID": SECRET,
+    "ServiceEpisodeID": SECRET,
+    "IssuerOfPatientID": SECRET,
+    "PatientMotherBirthName": "MOTHER^" + SECRET,
+    "CurrentPatientLocation": SECRET,
+    "RequestingPhysician": "DOC^" + SECRET,
+    "ContentCreatorName": "DOC^" + SECRET,
+    "PerformedProcedureStepID": SECRET,
+    "PerformedProcedureStepStartDate": "20261120",
+    "PerformedProcedureStepStartTime": "101500",
+    "SeriesDate": "20261120",
+    "SeriesTime": "101600",
+    "AcquisitionDateTime": "20261120101700",
+    "InstanceCreationDate": "20261120",
+    "InstanceCreationTime": "101800",
+    "DateOfLastCalibration": "20260101",
+    "DetectorID": SECRET,
+    "GantryID": SECRET,
+    "InstanceCreatorUID": "1.2.826.0.1.3680043.99.3",
+    "StorageMediaFileSetUID": "1.2.826.0.1.3680043.99.4",
+    "IrradiationEventUID": "1.2.826.0.1.3680043.99.5",
+    "AcquisitionDeviceProcessingDescription": SECRET,
+    "DerivationDescription": SECRET,
+}
+NOT_KEPT_SEQUENCES = (
+    "InstitutionCodeSequence",
+    "RequestAttributesSequence",
+    "ReferencedPatientSequence",
+    "OtherPatientIDsSequence",
+)
+
+
+def _loaded(data: bytes) -> bytes:
+    """``data`` with every attribute of NOT_KEPT set, sequences of identifying items, a
+    source application title, an overlay and a dated item nested in a kept sequence."""
+    ds = parse(data)
+    for keyword, value in NOT_KEPT.items():
+        setattr(ds, keyword, value)
+    for keyword in NOT_KEPT_SEQUENCES:
+        item = pydicom.Dataset()
+        item.CodeValue = SECRET
+        item.CodeMeaning = SECRET
+        item.RequestedProcedureID = SECRET
+        item.ReferencedSOPInstanceUID = "1.2.826.0.1.3680043.99.6"
+        setattr(ds, keyword, [item])
+    ds.file_meta.SourceApplicationEntityTitle = "TONGLU_CT2"
+    ds.add_new(0x60000010, "US", 64)
+    ds.add_new(0x60000011, "US", 64)
+    ds.add_new(0x60003000, "OW", b"\xff" * 512)
+    frame = pydicom.Dataset()
+    frame.FrameAcquisitionDateTime = "20261120101900"
+    frame.FrameComments = SECRET
+    group = pydicom.Dataset()
+    group.FrameContentSequence = [frame]
+    group.add_new(0x00290010, "LO", "ACME")
+    ds.SharedFunctionalGroupsSequence = [group]
+    buffer = io.BytesIO()
+    ds.save_as(buffer, enforce_file_format=True)
+    return buffer.getvalue()
+
+
+def test_only_the_keep_list_survives_de_identification(uploader, series):
+    sent = _loaded(series[0])
+    original = parse(sent)
+    original_uids = {str(e.value) for e in _walk(original) if e.VR == "UI" and e.value}
+    original_uids.add(str(original.file_meta.MediaStorageSOPInstanceUID))
+    assert uploader.send("IM0.dcm", sent).status_code == 200
+    (data,) = _stored(Study.objects.get())
+    ds = parse(data)
+    added = {
+        "PatientIdentityRemoved",
+        "LongitudinalTemporalInformationModified",
+        "DeidentificationMethod",
+        "DeidentificationMethodCodeSequence",
+        "CodeValue",
+        "CodingSchemeDesignator",
+        "CodeMeaning",
+    }
+    keywords = {e.keyword for e in _walk(ds)}
+    for keyword in (*NOT_KEPT, *NOT_KEPT_SEQUENCES, "OverlayData", "FrameAcquisitionDateTime"):
+        assert keyword not in keywords, keyword
+    assert keywords <= KEEP | set(EMPTY_ALWAYS) | EMPTY_IF_PRESENT | added, keywords - KEEP
+    assert not [e for e in _walk(ds) if e.tag.is_private or e.tag.group & 0xFF00 == 0x6000]
+    assert ds.SharedFunctionalGroupsSequence[0].FrameContentSequence[0] == pydicom.Dataset()
+    # No date or time is left with a value.
+    assert not [e for e in _walk(ds) if e.VR in {"DA", "DT", "TM"} and e.value]
+    # Every UID but the class UIDs and the transfer syntax is new.
+    for elem in [*_walk(ds), *ds.file_meta]:
+        if elem.VR == "UI" and elem.keyword not in CLASS_UIDS | {"ImplementationClassUID"}:
+            assert str(elem.value) not in original_uids, elem.keyword
+    assert "SourceApplicationEntityTitle" not in ds.file_meta
+    assert ds.file_meta.TransferSyntaxUID == original.file_meta.TransferSyntaxUID
+    assert ds.SOPClassUID == original.SOPClassUID
+    assert SECRET.encode() not in data and b"TONGLU_CT2" not in data
+    kept = {str(original.SOPClassUID), str(original.file_meta.TransferSyntaxUID)}
+    for uid in original_uids - kept:
+        assert uid.encode() not in data, uid
+    np.testing.assert_array_equal(ds.pixel_array, original.pixel_array)
+
+
+def test_an_image_with_burned_in_text_is_refused_for_de_identification(uploader, series):
+    ds = parse(series[0])
+    ds.BurnedInAnnotation = "YES"
+    buffer = io.BytesIO()
+    ds.save_as(buffer, enforce_file_format=True)
+    response = uploader.send("IM0.dcm", buffer.getvalue())
+    assert response.status_code == 422
+    assert "burned into the image pixels" in response.json()["error"]
+    assert Study.objects.count() == 0 and FileAsset.objects.count() == 0
+    assert Upload.objects.get().status == Upload.Status.FAILED
+    # Sent knowingly without de-identification, it is kept as it is.
+    assert uploader.send("IM0.dcm", buffer.getvalue(), deidentify=False).status_code == 200
+    assert not Study.objects.get().deidentified
+
+
+@pytest.mark.parametrize("deidentify", [True, False])
+@pytest.mark.parametrize("keyword", ["StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID"])
+def test_a_file_with_a_uid_that_is_not_digits_and_dots_is_refused(
+    uploader, series, keyword, deidentify
+):
+    ds = parse(series[0])
+    crafted = "1.2.3/../../instances?x=1"
+    setattr(ds, keyword, crafted)
+    if keyword == "SOPInstanceUID":
+        ds.file_meta.MediaStorageSOPInstanceUID = crafted
+    buffer = io.BytesIO()
+    ds.save_as(buffer, enforce_file_format=True)
+    response = uploader.send("IM0.dcm", buffer.getvalue(), deidentify=deidentify)
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert f"invalid {keyword}" in error and "digits and dots" in error
+    assert Study.objects.count() == 0 and FileAsset.objects.count() == 0
+
+
+def test_a_uid_longer_than_64_characters_is_refused(uploader, series):
+    ds = parse(series[0])
+    ds.StudyInstanceUID = "1." + "2" * 70
+    buffer = io.BytesIO()
+    ds.save_as(buffer, enforce_file_format=True)
+    response = uploader.send("IM0.dcm", buffer.getvalue(), deidentify=False)
+    assert response.status_code == 422 and "invalid StudyInstanceUID" in response.json()["error"]
+    assert Study.objects.count() == 0
 
 
 def test_files_of_one_study_sent_one_by_one_join_the_same_study_with_consistent_uids(

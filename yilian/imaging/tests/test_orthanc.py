@@ -95,3 +95,37 @@ def test_when_orthanc_is_down_the_study_is_kept_and_marked(uploader, settings):
     response = uploader.send("IM0.dcm", ct_series(1)[0])
     assert response.status_code == 200
     assert Study.objects.get().orthanc == OrthancState.FAILED
+
+
+def test_uids_are_quoted_as_single_path_segments_in_orthanc_urls(settings):
+    import http.server
+    import threading
+
+    seen: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.end_headers()
+            self.wfile.write(b"png")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        settings.YILIAN_ORTHANC_URL = f"http://127.0.0.1:{server.server_address[1]}"
+        crafted = "1.2/../../instances?x=1"
+        assert orthanc.rendered(crafted, "1.3", "1.4", (40, 400)) == b"png"
+    finally:
+        server.shutdown()
+        server.server_close()
+    (path,) = seen
+    assert path == (
+        "/dicom-web/studies/1.2%2F..%2F..%2Finstances%3Fx%3D1/series/1.3/instances/1.4"
+        "/frames/1/rendered?window=40,400,linear"
+    )

@@ -155,6 +155,49 @@ def test_uploads_nobody_continued_for_a_week_are_given_up(uploader):
     assert uploader.chunk(old["id"], 0, b"x" * 100).status_code == 422
 
 
+def test_uploads_stuck_in_processing_are_given_up_with_their_partial_files(uploader):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from ..services import PROCESSING_STALE_AFTER
+
+    stuck = uploader.start("stuck.dcm", 100).json()
+    busy = uploader.start("busy.dcm", 100).json()
+    for started in (stuck, busy):
+        assert uploader.chunk(started["id"], 0, b"x" * 100).status_code == 200
+    # Processing began (as ``complete_upload`` marks it) and the process then died.
+    Upload.objects.filter(public_id__in=[stuck["id"], busy["id"]]).update(
+        status=Upload.Status.PROCESSING
+    )
+    Upload.objects.filter(public_id=stuck["id"]).update(
+        updated_at=timezone.now() - PROCESSING_STALE_AFTER - timedelta(minutes=1)
+    )
+    call_command("purge_stale_uploads", verbosity=0)
+    gone, kept = Upload.objects.get(public_id=stuck["id"]), Upload.objects.get(public_id=busy["id"])
+    assert gone.status == Upload.Status.FAILED and gone.error
+    assert not partial_path(gone).exists()
+    assert kept.status == Upload.Status.PROCESSING and partial_path(kept).exists()
+    assert uploader.complete(stuck["id"]).status_code == 422
+
+
+def test_completing_an_upload_starts_the_processing_clock(uploader, tmp_path):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from .samples import ct_series
+
+    data = ct_series(1)[0]
+    started = uploader.start("IM0.dcm", len(data)).json()
+    uploader.chunk(started["id"], 0, data)
+    long_ago = timezone.now() - timedelta(days=3)
+    Upload.objects.filter(public_id=started["id"]).update(updated_at=long_ago)
+    assert uploader.complete(started["id"]).status_code == 200
+    assert Upload.objects.get(public_id=started["id"]).updated_at > long_ago
+
+
 def test_a_file_that_is_neither_dicom_nor_a_zip_is_refused_as_such(uploader):
     response = uploader.send("scan.jpg", b"\xff\xd8\xff\xe0" + b"0" * 500)
     assert response.status_code == 422

@@ -9,8 +9,8 @@ from yilian.imaging.services import purge_stale_uploads
 
 class Command(BaseCommand):
     help = (
-        "Give up resumable uploads of studies and slides nobody has continued for a week: "
-        "their partial files are deleted. Run it daily."
+        "Give up resumable uploads of studies and slides nobody has continued for a week, "
+        "and uploads stuck in processing: their partial files are deleted. Run it daily."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
