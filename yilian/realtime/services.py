@@ -111,7 +111,7 @@ def _tell_room_open(request: BusinessRequest, session: RoomSession, actor: User)
 @transaction.atomic
 def open_room_session(room: Any, *, actor: User, title: str, people: list[User]) -> RoomSession:
     """A session in a standing meeting/teaching room, started by one of its administrators."""
-    if not room.is_active or not room.administrators.filter(pk=actor.pk).exists():
+    if not room.is_active or not selectors.administers_room(actor, room.pk):
         raise PermissionDenied(_("Only the room's administrators may start a session here."))
     title = title.strip()
     if not title:

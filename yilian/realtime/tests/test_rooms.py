@@ -56,7 +56,7 @@ def test_room_administrator_enters_without_being_a_participant(make_user, schedu
     room = Room.objects.create(
         hospital=staff_a.hospital, name="一号云诊室", kind=Room.Kind.CONSULTATION
     )
-    admin = make_user(Role.STAFF, hospital=scheduled.team.hospital, name="诊室管理员")
+    admin = make_user(Role.ROOM_ADMIN, hospital=scheduled.team.hospital, name="诊室管理员")
     room.administrators.add(admin)
     scheduled.room = room
     scheduled.save(update_fields=["room"])
@@ -64,6 +64,37 @@ def test_room_administrator_enters_without_being_a_participant(make_user, schedu
 
     assert selectors.may_enter(admin, session)
     assert selectors.is_room_admin(admin, session)
+
+
+def test_withdrawing_the_room_admin_role_ends_access_to_the_room(
+    make_user, scheduled, staff_a, platform_admin
+):
+    from yilian.accounts import services as accounts
+    from yilian.accounts.models import User
+    from yilian.workflow.models import BusinessRequest
+    from yilian.workflow.rules import Who
+
+    room = Room.objects.create(
+        hospital=staff_a.hospital, name="一号云诊室", kind=Room.Kind.CONSULTATION
+    )
+    admin = make_user(Role.ROOM_ADMIN, hospital=scheduled.team.hospital, name="诊室管理员")
+    room.administrators.add(admin)
+    scheduled.room = room
+    scheduled.save(update_fields=["room"])
+    session = services.open_request_session(scheduled, actor=staff_a)
+    assert selectors.may_enter(admin, session)
+
+    accounts.withdraw_role(admin, Role.ROOM_ADMIN, actor=platform_admin)
+    admin = User.objects.get(pk=admin.pk)
+
+    assert room.administrators.filter(pk=admin.pk).exists()  # still listed on the room
+    assert not selectors.is_room_admin(admin, session)
+    assert not selectors.may_enter(admin, session)
+    assert not selectors.is_participant_of_request(admin, scheduled)
+    assert not selectors.rooms_administered_by(admin).exists()
+    assert not selectors.business_sessions_for(admin).exists()
+    assert not Who(admin, scheduled).is_room_admin
+    assert not BusinessRequest.objects.visible_to(admin).filter(pk=scheduled.pk).exists()
 
 
 def test_no_room_before_confirmation_or_after_completion(loop, staff_a, expert):
@@ -87,16 +118,17 @@ def test_outsider_cannot_make_the_session(scheduled, other_expert):
 
 
 def test_standing_room_session_admits_its_host_and_invited_people(
-    make_user, hospital_a, staff_a, hospital_admin_a, staff_b
+    make_user, hospital_a, staff_a, staff_b
 ):
+    host = make_user(Role.ROOM_ADMIN, hospital=hospital_a, name="教室管理员")
     room = Room.objects.create(hospital=hospital_a, name="远程教室", kind=Room.Kind.TEACHING)
-    room.administrators.add(hospital_admin_a)
+    room.administrators.add(host)
     with pytest.raises(PermissionDenied):
         services.open_room_session(room, actor=staff_a, title="病例讨论", people=[])
     session = services.open_room_session(
-        room, actor=hospital_admin_a, title="病例讨论", people=[staff_a]
+        room, actor=host, title="病例讨论", people=[staff_a]
     )
-    assert selectors.may_enter(hospital_admin_a, session)
+    assert selectors.may_enter(host, session)
     assert selectors.may_enter(staff_a, session)
     assert not selectors.may_enter(staff_b, session)
 
@@ -391,8 +423,11 @@ def test_rooms_page_runs_a_fixed_number_of_queries(
 def test_room_admin_starts_a_meeting_and_a_bad_form_keeps_the_input(
     login, hospital_a, hospital_admin_a, staff_a
 ):
+    from yilian.accounts.models import RoleAssignment
+
     room = Room.objects.create(hospital=hospital_a, name="远程会议室", kind=Room.Kind.MEETING)
     room.administrators.add(hospital_admin_a)
+    RoleAssignment.objects.create(user=hospital_admin_a, role=Role.ROOM_ADMIN)
     client = login(hospital_admin_a)
 
     bad = client.post("/rooms/", {"room": room.pk, "title": "", "people": [staff_a.pk]})
