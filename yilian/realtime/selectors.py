@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from yilian.orgs.models import Room
 
 HISTORY_PAGE = 50
+# At most this many missed messages go in one answer; ``more`` tells the client to ask again.
+MISSED_BATCH = 500
 
 
 def participants(session: RoomSession) -> QuerySet[User]:
@@ -222,9 +224,14 @@ def _messages(session: RoomSession) -> QuerySet[ChatMessage]:
     return session.messages.select_related("sender", "attachment")
 
 
-def messages_after(session: RoomSession, after: int = 0, limit: int = 500) -> list[ChatMessage]:
-    """What a client that has seen up to ``after`` missed, oldest first."""
-    return list(_messages(session).filter(seq__gt=after).order_by("seq")[:limit])
+def messages_after(
+    session: RoomSession, after: int = 0, limit: int | None = None
+) -> tuple[list[ChatMessage], bool]:
+    """What a client that has seen up to ``after`` missed, oldest first, at most ``limit``
+    (``MISSED_BATCH``) of them, and whether more follow (ask again after the last one)."""
+    limit = limit or MISSED_BATCH
+    rows = list(_messages(session).filter(seq__gt=after).order_by("seq")[: limit + 1])
+    return rows[:limit], len(rows) > limit
 
 
 def messages_before(
@@ -266,14 +273,21 @@ def message_json(message: ChatMessage) -> dict[str, Any]:
 STALE_AFTER = timedelta(seconds=60)
 
 
+def live_connections(session: RoomSession) -> QuerySet[Attendance]:
+    """The open connections that are still alive (what "present" means everywhere)."""
+    return session.attendance.filter(
+        left_at__isnull=True, seen_at__gte=timezone.now() - STALE_AFTER
+    )
+
+
+def present_user_ids(session: RoomSession) -> set[int]:
+    return set(live_connections(session).values_list("user_id", flat=True))
+
+
 def presence(session: RoomSession) -> list[dict[str, Any]]:
     """Who is in the room now: one entry per open, live connection."""
     muted = set(session.muted.values_list("pk", flat=True))
-    rows = (
-        session.attendance.filter(left_at__isnull=True, seen_at__gte=timezone.now() - STALE_AFTER)
-        .select_related("user")
-        .order_by("joined_at", "id")
-    )
+    rows = live_connections(session).select_related("user").order_by("joined_at", "id")
     return [
         {
             "peer": row.peer_id,

@@ -125,9 +125,7 @@ def test_standing_room_session_admits_its_host_and_invited_people(
     room.administrators.add(host)
     with pytest.raises(PermissionDenied):
         services.open_room_session(room, actor=staff_a, title="病例讨论", people=[])
-    session = services.open_room_session(
-        room, actor=host, title="病例讨论", people=[staff_a]
-    )
+    session = services.open_room_session(room, actor=host, title="病例讨论", people=[staff_a])
     assert selectors.may_enter(host, session)
     assert selectors.may_enter(staff_a, session)
     assert not selectors.may_enter(staff_b, session)
@@ -486,3 +484,65 @@ def test_first_one_in_tells_the_others_the_room_is_open(scheduled, staff_a, expe
     assert [n.recipient for n in notices] == [expert]
     assert notices[0].url == f"/rooms/request/{scheduled.public_id}/"
     assert notices[0].title == f"The cloud room of “{scheduled.title}” is open"
+
+
+def test_a_vanished_connection_does_not_hold_up_recording_consent(session, staff_a, expert):
+    ghost = services.join(session, staff_a, channel_name="lost")
+    services.join(session, expert, channel_name="host")
+    Attendance.objects.filter(pk=ghost.pk).update(  # went silent without a disconnect
+        seen_at=timezone.now() - selectors.STALE_AFTER - timedelta(seconds=5)
+    )
+    services.request_recording(session, actor=expert)
+
+    # The host is the only one the room shows as present: their own consent suffices.
+    assert [p["user"] for p in selectors.presence(session)] == [str(expert.public_id)]
+    assert services.answer_recording(session, user=expert, agreed=True) is True
+
+
+def test_muted_sender_leaves_no_file_behind(login, session, staff_a, expert):
+    from yilian.files.models import FileAsset
+
+    services.moderate(session, "mute", actor=expert, target=staff_a)
+    before = ChatMessage.objects.count()
+
+    response = login(staff_a).post(
+        f"/rooms/{session.public_id}/files/",
+        {"id": str(uuid.uuid4()), "file": SimpleUploadedFile("x.png", PNG, "image/png")},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 403
+    assert response.json()["error"] == "You have been muted in this room."
+    assert not FileAsset.objects.exists()
+    assert ChatMessage.objects.count() == before
+
+
+def test_a_resent_id_from_another_sender_is_refused_not_answered_with_their_message(
+    session, staff_a, expert
+):
+    client_id = uuid.uuid4()
+    _say(session, staff_a, "患者血压 180/110", client_id=client_id)
+
+    with pytest.raises(ValidationError):
+        _say(session, expert, "别的内容", client_id=client_id)
+
+    assert list(ChatMessage.objects.values_list("sender_id", "body")) == [
+        (staff_a.pk, "患者血压 180/110")
+    ]
+
+
+def test_missed_history_comes_in_batches_until_nothing_is_left(
+    monkeypatch, login, session, staff_a, expert
+):
+    monkeypatch.setattr(selectors, "MISSED_BATCH", 3)
+    for n in range(7):
+        _say(session, expert, f"第{n}条")
+    client = login(staff_a)
+
+    seen, after, more = [], 0, True
+    while more:
+        data = client.get(f"/rooms/{session.public_id}/messages/?after={after}").json()
+        seen += [m["seq"] for m in data["items"]]
+        after, more = seen[-1], data["more"]
+
+    assert seen == list(range(1, 8))
