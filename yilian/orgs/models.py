@@ -263,6 +263,21 @@ class TeamService(models.Model):
         return f"{self.team} · {self.kind}"
 
 
+class RoomQuerySet(models.QuerySet["Room"]):
+    def administered_by(self, user: User) -> RoomQuerySet:
+        """The one rule for "``user`` administers this room": the room-administrator role
+        AND a place among the room's administrators (withdrawing either ends it)."""
+        from yilian.accounts.roles import Role
+
+        if (
+            not user.is_authenticated
+            or not user.can_use_business
+            or not user.has_role(Role.ROOM_ADMIN)
+        ):
+            return self.none()
+        return self.filter(administrators=user)
+
+
 class Room(PublicModel):
     """A cloud room (云诊室/云会议室/云教室/手术示教间)."""
 
@@ -285,6 +300,8 @@ class Room(PublicModel):
         verbose_name=_("administrators"),
     )
     is_active = models.BooleanField(_("active"), default=True)
+
+    objects = RoomQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("cloud room")

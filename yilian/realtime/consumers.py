@@ -74,10 +74,8 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         except Http404:
             await self.close(code=4404)
             return
-        self.group = room_group(self.session)
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        await self.accept()
         try:
+            # Access is checked again here, before the socket joins the group.
             attendance = await database_sync_to_async(services.join)(
                 self.session, user, channel_name=self.channel_name
             )
@@ -85,6 +83,9 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4404)
             return
         self.peer_id = attendance.peer_id
+        self.group = room_group(self.session)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
         await self.send_json(await database_sync_to_async(self._welcome)(user))
 
     def _welcome(self, user: Any) -> dict[str, Any]:
@@ -100,6 +101,14 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             "ice_servers": media.ice_servers(user),
             "peers": selectors.presence(self.session),
             "last_seq": self.session.last_seq,
+            # Someone who comes in after recording started is told; while consent is
+            # being gathered they are asked like everyone present.
+            "recording": self.session.recording_started_at is not None,
+            "consent_asked": (
+                self.session.recording_requested_at is not None
+                and self.session.recording_started_at is None
+                and not self.session.recording_consents.filter(user=user).exists()
+            ),
         }
 
     async def disconnect(self, code: int) -> None:
@@ -113,15 +122,15 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         if not isinstance(content, dict) or self.session is None:
             return
         kind = content.get("type")
-        if kind == "ping":
-            if self.peer_id:
-                await database_sync_to_async(services.still_here)(self.peer_id)
-            await self.send_json({"type": "pong"})
-            return
         user = self.scope["user"]
         allowed = await database_sync_to_async(self._still_allowed)(user)
         if not allowed:
             await self.close(code=4403)
+            return
+        if kind == "ping":
+            if self.peer_id:
+                await database_sync_to_async(services.still_here)(self.peer_id)
+            await self.send_json({"type": "pong"})
             return
         handler = {
             "sync": self._replay,
@@ -151,12 +160,13 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             after = max(int(content.get("after") or 0), 0)
         except (TypeError, ValueError):
             after = 0
-        items = await database_sync_to_async(self._missed)(after)
-        await self.send_json({"type": "messages", "items": items})
+        items, more = await database_sync_to_async(self._missed)(after)
+        await self.send_json({"type": "messages", "items": items, "more": more})
 
-    def _missed(self, after: int) -> list[dict[str, Any]]:
+    def _missed(self, after: int) -> tuple[list[dict[str, Any]], bool]:
         assert self.session is not None
-        return [selectors.message_json(m) for m in selectors.messages_after(self.session, after)]
+        rows, more = selectors.messages_after(self.session, after)
+        return [selectors.message_json(m) for m in rows], more
 
     async def _chat(self, user: Any, content: dict[str, Any]) -> None:
         message, _created = await database_sync_to_async(services.post_message)(

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from yilian.orgs.models import Room
 
 HISTORY_PAGE = 50
+# At most this many missed messages go in one answer; ``more`` tells the client to ask again.
+MISSED_BATCH = 500
 
 
 def participants(session: RoomSession) -> QuerySet[User]:
@@ -50,9 +52,19 @@ def is_participant_of_request(user: User, request: BusinessRequest) -> bool:
     """``is_participant`` before the request's session exists (to offer the way in)."""
     if not user.is_authenticated or not user.can_use_business:
         return False
-    if request.room_id and request.room.administrators.filter(pk=user.pk).exists():  # type: ignore[union-attr]
+    if request.room_id and administers_room(user, request.room_id):
         return True
     return participants(RoomSession(request=request)).filter(pk=user.pk).exists()
+
+
+def administers_room(user: User, room_id: int | None) -> bool:
+    """``user`` administers the room (``Room.objects.administered_by``: the role and a
+    place among its administrators)."""
+    from yilian.orgs.models import Room
+
+    if room_id is None:
+        return False
+    return Room.objects.administered_by(user).filter(pk=room_id).exists()
 
 
 def is_room_admin(user: User, session: RoomSession) -> bool:
@@ -61,9 +73,7 @@ def is_room_admin(user: User, session: RoomSession) -> bool:
         return False
     if session.host_id == user.pk:
         return True
-    return bool(
-        session.room_id and session.room.administrators.filter(pk=user.pk).exists()  # type: ignore[union-attr]
-    )
+    return administers_room(user, session.room_id)
 
 
 def is_participant(user: User, session: RoomSession) -> bool:
@@ -155,7 +165,7 @@ def business_sessions_for(user: User) -> QuerySet[BusinessRequest]:
         | Q(experts=user)
         | Q(team__members=user)
         | Q(team__lead=user)
-        | Q(room__administrators=user)
+        | Q(room__in=_administered(user))
     )
     if user.hospital_id and user.has_role(Role.STAFF, Role.HOSPITAL_ADMIN):
         who |= Q(applicant_hospital_id=user.hospital_id)
@@ -176,19 +186,23 @@ def standing_sessions_for(user: User) -> QuerySet[RoomSession]:
     if not user.is_authenticated or not user.can_use_business:
         return RoomSession.objects.none()
     ids = RoomSession.objects.filter(
-        Q(host=user) | Q(participants=user) | Q(room__administrators=user),
+        Q(host=user) | Q(participants=user) | Q(room__in=_administered(user)),
         request__isnull=True,
         ended_at__isnull=True,
     ).values("pk")
     return RoomSession.objects.filter(pk__in=ids).select_related("room").order_by("-created_at")
 
 
+def _administered(user: User) -> Any:
+    from yilian.orgs.models import Room
+
+    return Room.objects.administered_by(user).values("pk")
+
+
 def rooms_administered_by(user: User) -> Any:
     from yilian.orgs.models import Room
 
-    if not user.is_authenticated or not user.can_use_business:
-        return Room.objects.none()
-    return Room.objects.filter(administrators=user, is_active=True).order_by("name", "pk")
+    return Room.objects.administered_by(user).filter(is_active=True).order_by("name", "pk")
 
 
 def invitable_people(room: Any) -> QuerySet[User]:
@@ -210,9 +224,14 @@ def _messages(session: RoomSession) -> QuerySet[ChatMessage]:
     return session.messages.select_related("sender", "attachment")
 
 
-def messages_after(session: RoomSession, after: int = 0, limit: int = 500) -> list[ChatMessage]:
-    """What a client that has seen up to ``after`` missed, oldest first."""
-    return list(_messages(session).filter(seq__gt=after).order_by("seq")[:limit])
+def messages_after(
+    session: RoomSession, after: int = 0, limit: int | None = None
+) -> tuple[list[ChatMessage], bool]:
+    """What a client that has seen up to ``after`` missed, oldest first, at most ``limit``
+    (``MISSED_BATCH``) of them, and whether more follow (ask again after the last one)."""
+    limit = limit or MISSED_BATCH
+    rows = list(_messages(session).filter(seq__gt=after).order_by("seq")[: limit + 1])
+    return rows[:limit], len(rows) > limit
 
 
 def messages_before(
@@ -254,14 +273,21 @@ def message_json(message: ChatMessage) -> dict[str, Any]:
 STALE_AFTER = timedelta(seconds=60)
 
 
+def live_connections(session: RoomSession) -> QuerySet[Attendance]:
+    """The open connections that are still alive (what "present" means everywhere)."""
+    return session.attendance.filter(
+        left_at__isnull=True, seen_at__gte=timezone.now() - STALE_AFTER
+    )
+
+
+def present_user_ids(session: RoomSession) -> set[int]:
+    return set(live_connections(session).values_list("user_id", flat=True))
+
+
 def presence(session: RoomSession) -> list[dict[str, Any]]:
     """Who is in the room now: one entry per open, live connection."""
     muted = set(session.muted.values_list("pk", flat=True))
-    rows = (
-        session.attendance.filter(left_at__isnull=True, seen_at__gte=timezone.now() - STALE_AFTER)
-        .select_related("user")
-        .order_by("joined_at", "id")
-    )
+    rows = live_connections(session).select_related("user").order_by("joined_at", "id")
     return [
         {
             "peer": row.peer_id,

@@ -57,6 +57,15 @@ def broadcast(session: RoomSession, payload: dict[str, Any]) -> None:
     transaction.on_commit(lambda: _send(group, {"type": "room.event", "payload": payload}))
 
 
+def close_rooms_of_request(request_pk: int) -> None:
+    """The request left its scheduled statuses: every open socket of its session closes
+    (call once the transaction has committed)."""
+    for public_id in RoomSession.objects.filter(request_id=request_pk).values_list(
+        "public_id", flat=True
+    ):
+        _send(f"room.{public_id}", {"type": "room.kick", "user": "*"})
+
+
 # --- sessions --------------------------------------------------------------------------
 
 
@@ -111,7 +120,7 @@ def _tell_room_open(request: BusinessRequest, session: RoomSession, actor: User)
 @transaction.atomic
 def open_room_session(room: Any, *, actor: User, title: str, people: list[User]) -> RoomSession:
     """A session in a standing meeting/teaching room, started by one of its administrators."""
-    if not room.is_active or not room.administrators.filter(pk=actor.pk).exists():
+    if not room.is_active or not selectors.administers_room(actor, room.pk):
         raise PermissionDenied(_("Only the room's administrators may start a session here."))
     title = title.strip()
     if not title:
@@ -192,17 +201,10 @@ def post_message(
     try:
         with transaction.atomic():
             locked = RoomSession.objects.select_for_update().get(pk=session.pk)
-            stored = (
-                ChatMessage.objects.select_related("sender", "attachment")
-                .filter(session=locked, client_id=client_id)
-                .first()
-            )
+            stored = _stored(locked, sender, client_id)
             if stored is not None:
                 return stored, False
-            if not selectors.may_enter(sender, locked):
-                raise PermissionDenied
-            if locked.muted.filter(pk=sender.pk).exists():
-                raise PermissionDenied(_("You have been muted in this room."))
+            _may_post(locked, sender)
             locked.last_seq += 1
             locked.save(update_fields=["last_seq", "updated_at"])
             message = ChatMessage.objects.create(
@@ -216,12 +218,29 @@ def post_message(
             )
             broadcast(locked, {"type": "message", "message": selectors.message_json(message)})
             return message, True
-    except IntegrityError:
-        # Two copies raced on databases without row locks: the first one won.
-        stored = ChatMessage.objects.select_related("sender", "attachment").get(
-            session=session, client_id=client_id
-        )
+    except IntegrityError as exc:
+        # Two copies raced on databases without row locks: the first one won. Any other
+        # clash (a sequence number, or another sender's id) is refused plainly.
+        stored = _stored(session, sender, client_id)
+        if stored is None:
+            raise ValidationError(_("The message could not be stored; send it again.")) from exc
         return stored, False
+
+
+def _stored(session: RoomSession, sender: User, client_id: uuid.UUID) -> ChatMessage | None:
+    """The message this sender already stored under ``client_id`` (a re-send)."""
+    return (
+        ChatMessage.objects.select_related("sender", "attachment")
+        .filter(session=session, sender=sender, client_id=client_id)
+        .first()
+    )
+
+
+def _may_post(session: RoomSession, sender: User) -> None:
+    if not selectors.may_enter(sender, session):
+        raise PermissionDenied
+    if session.muted.filter(pk=sender.pk).exists():
+        raise PermissionDenied(_("You have been muted in this room."))
 
 
 def post_file(
@@ -236,16 +255,27 @@ def post_file(
         key = uuid.UUID(str(client_id))
     except ValueError as exc:
         raise ValidationError(_("The message has no valid id.")) from exc
-    stored = ChatMessage.objects.filter(session=session, client_id=key).first()
-    if stored is not None:
-        return stored, False
-    asset = store_upload(
-        upload, owner=sender, target=session, purpose="chat", allowed_types=DOCUMENTS
-    )
-    kind = ChatMessage.Kind.IMAGE if asset.mime_type.startswith("image/") else ChatMessage.Kind.FILE
-    return post_message(
-        session, sender=sender, client_id=key, body=asset.original_name, kind=kind, attachment=asset
-    )
+    with transaction.atomic():
+        # Decided under the session's lock, before anything is stored: a muted or removed
+        # sender leaves no file behind.
+        locked = RoomSession.objects.select_for_update().get(pk=session.pk)
+        stored = _stored(locked, sender, key)
+        if stored is not None:
+            return stored, False
+        _may_post(locked, sender)
+        asset = store_upload(
+            upload, owner=sender, target=locked, purpose="chat", allowed_types=DOCUMENTS
+        )
+        image = asset.mime_type.startswith("image/")
+        kind = ChatMessage.Kind.IMAGE if image else ChatMessage.Kind.FILE
+        return post_message(
+            locked,
+            sender=sender,
+            client_id=key,
+            body=asset.original_name,
+            kind=kind,
+            attachment=asset,
+        )
 
 
 # --- moderation ------------------------------------------------------------------------
@@ -374,9 +404,7 @@ def answer_recording(session: RoomSession, *, user: User, agreed: bool) -> bool:
             session.save(update_fields=["recording_requested_at", "updated_at"])
             _notice(session, user, _("Recording was declined; nothing is recorded."))
             return False
-        present = set(
-            session.attendance.filter(left_at__isnull=True).values_list("user_id", flat=True)
-        )
+        present = selectors.present_user_ids(session)  # the people the room shows
         agreed_by = set(
             session.recording_consents.filter(agreed=True).values_list("user_id", flat=True)
         )
@@ -385,5 +413,6 @@ def answer_recording(session: RoomSession, *, user: User, agreed: bool) -> bool:
         session.recording_started_at = timezone.now()
         session.save(update_fields=["recording_started_at", "updated_at"])
         _notice(session, user, _("Everyone agreed: recording has started."))
+        broadcast(session, {"type": "room", "recording": True})
     _janus_best_effort("record", session)
     return True

@@ -144,8 +144,9 @@ def messages(request: HttpRequest, public_id: str) -> HttpResponse:
         after, before = _cursor(request.GET.get("after")), _cursor(request.GET.get("before"))
     except ValidationError:
         return JsonResponse({"error": _("The cursor must be a whole number.")}, status=400)
+    more = False
     if after is not None:
-        items = selectors.messages_after(session, after)
+        items, more = selectors.messages_after(session, after)
     else:
         items = selectors.messages_before(session, before)
     _audit(request, session)
@@ -153,6 +154,7 @@ def messages(request: HttpRequest, public_id: str) -> HttpResponse:
         {
             "items": [selectors.message_json(m) for m in items],
             "older": bool(items) and items[0].seq > 1,
+            "more": more,
         }
     )
 

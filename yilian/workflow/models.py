@@ -124,7 +124,7 @@ class BusinessRequestQuerySet(models.QuerySet["BusinessRequest"]):
         if user.has_role(Role.ROOM_ADMIN):
             from yilian.orgs.models import Room
 
-            scope |= Q(room_id__in=Room.objects.filter(administrators=user).values("pk"))
+            scope |= Q(room_id__in=Room.objects.administered_by(user).values("pk"))
         if not scope:
             return self.none()
         return self.filter(scope)

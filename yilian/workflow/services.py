@@ -33,7 +33,7 @@ from yilian.orgs.models import CooperationPlan, Hospital, Room, Team
 from yilian.orgs.selectors import disabled_kinds
 from yilian.patients.models import Patient
 from yilian.patients.selectors import patient_choice_error
-from yilian.realtime.services import push_to_user
+from yilian.realtime.services import close_rooms_of_request, push_to_user
 
 from . import reminders, rules
 from .models import (
@@ -490,6 +490,9 @@ def _apply(
         created_at=now,
     )
     _count(request, event)
+    if from_status in SCHEDULED_STATUSES and to_status not in SCHEDULED_STATUSES:
+        # The live session is over: open room sockets close.
+        transaction.on_commit(partial(close_rooms_of_request, request.pk), robust=True)
     transaction.on_commit(
         partial(
             _announce,

@@ -15,7 +15,9 @@ from django.test import Client
 
 from yilian.accounts.models import User
 from yilian.asgi import application
+from yilian.realtime import selectors, services
 from yilian.realtime.models import Attendance, ChatMessage, RoomSession
+from yilian.workflow.services import transition
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -337,3 +339,76 @@ def test_ending_the_session_closes_every_socket_and_every_attendance_row(session
     assert session.ended_at is not None
     assert not Attendance.objects.filter(session=session, left_at__isnull=True).exists()
     assert Attendance.objects.filter(session=session).count() == 2
+
+
+def test_reconnecting_client_gets_every_missed_message_once_in_batches(
+    monkeypatch, session, staff_a, expert
+):
+    monkeypatch.setattr(selectors, "MISSED_BATCH", 2)
+    for n in range(5):
+        services.post_message(session, sender=expert, client_id=uuid.uuid4(), body=f"第{n}条")
+    ws = _socket(session, staff_a)
+
+    async def body():
+        await _enter(ws)
+        got, after, more = [], 0, True
+        while more:  # what room.js does: ask again after the last one while there is more
+            await ws.send_json_to({"type": "sync", "after": after})
+            batch = await _until(ws, "messages")
+            got += [m["seq"] for m in batch["items"]]
+            after, more = (got[-1] if got else after), batch["more"]
+        await ws.disconnect()
+        return got
+
+    assert async_to_sync(body)() == [1, 2, 3, 4, 5]
+
+
+def test_cancelling_the_request_closes_open_room_sockets(session, staff_a, manager, loop):
+    ws = _socket(session, staff_a)
+
+    async def body():
+        await _enter(ws)
+        from channels.db import database_sync_to_async
+
+        await database_sync_to_async(transition)(
+            session.request, "cancel", actor=manager, **loop.data_for("cancel")
+        )
+        closed = await ws.receive_output(timeout=TIMEOUT)
+        while closed["type"] != "websocket.close":
+            closed = await ws.receive_output(timeout=TIMEOUT)
+        return closed
+
+    assert async_to_sync(body)()["code"] == 4403
+
+
+def test_ping_after_losing_access_closes_the_socket(session, staff_a):
+    ws = _socket(session, staff_a)
+
+    async def body():
+        await _enter(ws)
+        from channels.db import database_sync_to_async
+
+        # Removed without a kick reaching the socket (e.g. a lost push).
+        await database_sync_to_async(session.removed.add)(staff_a)
+        await ws.send_json_to({"type": "ping"})
+        closed = await ws.receive_output(timeout=TIMEOUT)
+        while closed["type"] != "websocket.close":
+            closed = await ws.receive_output(timeout=TIMEOUT)
+        return closed
+
+    assert async_to_sync(body)()["code"] == 4403
+
+
+def test_someone_joining_after_recording_started_is_told(session, staff_a, expert):
+    services.join(session, expert, channel_name="host")
+    services.request_recording(session, actor=expert)
+    assert services.answer_recording(session, user=expert, agreed=True)
+    ws = _socket(session, staff_a)
+
+    async def body():
+        welcome = await _enter(ws)
+        await ws.disconnect()
+        return welcome
+
+    welcome = async_to_sync(body)()
+    assert welcome["recording"] is True

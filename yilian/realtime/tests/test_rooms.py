@@ -56,7 +56,7 @@ def test_room_administrator_enters_without_being_a_participant(make_user, schedu
     room = Room.objects.create(
         hospital=staff_a.hospital, name="一号云诊室", kind=Room.Kind.CONSULTATION
     )
-    admin = make_user(Role.STAFF, hospital=scheduled.team.hospital, name="诊室管理员")
+    admin = make_user(Role.ROOM_ADMIN, hospital=scheduled.team.hospital, name="诊室管理员")
     room.administrators.add(admin)
     scheduled.room = room
     scheduled.save(update_fields=["room"])
@@ -64,6 +64,37 @@ def test_room_administrator_enters_without_being_a_participant(make_user, schedu
 
     assert selectors.may_enter(admin, session)
     assert selectors.is_room_admin(admin, session)
+
+
+def test_withdrawing_the_room_admin_role_ends_access_to_the_room(
+    make_user, scheduled, staff_a, platform_admin
+):
+    from yilian.accounts import services as accounts
+    from yilian.accounts.models import User
+    from yilian.workflow.models import BusinessRequest
+    from yilian.workflow.rules import Who
+
+    room = Room.objects.create(
+        hospital=staff_a.hospital, name="一号云诊室", kind=Room.Kind.CONSULTATION
+    )
+    admin = make_user(Role.ROOM_ADMIN, hospital=scheduled.team.hospital, name="诊室管理员")
+    room.administrators.add(admin)
+    scheduled.room = room
+    scheduled.save(update_fields=["room"])
+    session = services.open_request_session(scheduled, actor=staff_a)
+    assert selectors.may_enter(admin, session)
+
+    accounts.withdraw_role(admin, Role.ROOM_ADMIN, actor=platform_admin)
+    admin = User.objects.get(pk=admin.pk)
+
+    assert room.administrators.filter(pk=admin.pk).exists()  # still listed on the room
+    assert not selectors.is_room_admin(admin, session)
+    assert not selectors.may_enter(admin, session)
+    assert not selectors.is_participant_of_request(admin, scheduled)
+    assert not selectors.rooms_administered_by(admin).exists()
+    assert not selectors.business_sessions_for(admin).exists()
+    assert not Who(admin, scheduled).is_room_admin
+    assert not BusinessRequest.objects.visible_to(admin).filter(pk=scheduled.pk).exists()
 
 
 def test_no_room_before_confirmation_or_after_completion(loop, staff_a, expert):
@@ -87,16 +118,15 @@ def test_outsider_cannot_make_the_session(scheduled, other_expert):
 
 
 def test_standing_room_session_admits_its_host_and_invited_people(
-    make_user, hospital_a, staff_a, hospital_admin_a, staff_b
+    make_user, hospital_a, staff_a, staff_b
 ):
+    host = make_user(Role.ROOM_ADMIN, hospital=hospital_a, name="教室管理员")
     room = Room.objects.create(hospital=hospital_a, name="远程教室", kind=Room.Kind.TEACHING)
-    room.administrators.add(hospital_admin_a)
+    room.administrators.add(host)
     with pytest.raises(PermissionDenied):
         services.open_room_session(room, actor=staff_a, title="病例讨论", people=[])
-    session = services.open_room_session(
-        room, actor=hospital_admin_a, title="病例讨论", people=[staff_a]
-    )
-    assert selectors.may_enter(hospital_admin_a, session)
+    session = services.open_room_session(room, actor=host, title="病例讨论", people=[staff_a])
+    assert selectors.may_enter(host, session)
     assert selectors.may_enter(staff_a, session)
     assert not selectors.may_enter(staff_b, session)
 
@@ -391,8 +421,11 @@ def test_rooms_page_runs_a_fixed_number_of_queries(
 def test_room_admin_starts_a_meeting_and_a_bad_form_keeps_the_input(
     login, hospital_a, hospital_admin_a, staff_a
 ):
+    from yilian.accounts.models import RoleAssignment
+
     room = Room.objects.create(hospital=hospital_a, name="远程会议室", kind=Room.Kind.MEETING)
     room.administrators.add(hospital_admin_a)
+    RoleAssignment.objects.create(user=hospital_admin_a, role=Role.ROOM_ADMIN)
     client = login(hospital_admin_a)
 
     bad = client.post("/rooms/", {"room": room.pk, "title": "", "people": [staff_a.pk]})
@@ -451,3 +484,65 @@ def test_first_one_in_tells_the_others_the_room_is_open(scheduled, staff_a, expe
     assert [n.recipient for n in notices] == [expert]
     assert notices[0].url == f"/rooms/request/{scheduled.public_id}/"
     assert notices[0].title == f"The cloud room of “{scheduled.title}” is open"
+
+
+def test_a_vanished_connection_does_not_hold_up_recording_consent(session, staff_a, expert):
+    ghost = services.join(session, staff_a, channel_name="lost")
+    services.join(session, expert, channel_name="host")
+    Attendance.objects.filter(pk=ghost.pk).update(  # went silent without a disconnect
+        seen_at=timezone.now() - selectors.STALE_AFTER - timedelta(seconds=5)
+    )
+    services.request_recording(session, actor=expert)
+
+    # The host is the only one the room shows as present: their own consent suffices.
+    assert [p["user"] for p in selectors.presence(session)] == [str(expert.public_id)]
+    assert services.answer_recording(session, user=expert, agreed=True) is True
+
+
+def test_muted_sender_leaves_no_file_behind(login, session, staff_a, expert):
+    from yilian.files.models import FileAsset
+
+    services.moderate(session, "mute", actor=expert, target=staff_a)
+    before = ChatMessage.objects.count()
+
+    response = login(staff_a).post(
+        f"/rooms/{session.public_id}/files/",
+        {"id": str(uuid.uuid4()), "file": SimpleUploadedFile("x.png", PNG, "image/png")},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 403
+    assert response.json()["error"] == "You have been muted in this room."
+    assert not FileAsset.objects.exists()
+    assert ChatMessage.objects.count() == before
+
+
+def test_a_resent_id_from_another_sender_is_refused_not_answered_with_their_message(
+    session, staff_a, expert
+):
+    client_id = uuid.uuid4()
+    _say(session, staff_a, "患者血压 180/110", client_id=client_id)
+
+    with pytest.raises(ValidationError):
+        _say(session, expert, "别的内容", client_id=client_id)
+
+    assert list(ChatMessage.objects.values_list("sender_id", "body")) == [
+        (staff_a.pk, "患者血压 180/110")
+    ]
+
+
+def test_missed_history_comes_in_batches_until_nothing_is_left(
+    monkeypatch, login, session, staff_a, expert
+):
+    monkeypatch.setattr(selectors, "MISSED_BATCH", 3)
+    for n in range(7):
+        _say(session, expert, f"第{n}条")
+    client = login(staff_a)
+
+    seen, after, more = [], 0, True
+    while more:
+        data = client.get(f"/rooms/{session.public_id}/messages/?after={after}").json()
+        seen += [m["seq"] for m in data["items"]]
+        after, more = seen[-1], data["more"]
+
+    assert seen == list(range(1, 8))

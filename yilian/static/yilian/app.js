@@ -75,6 +75,18 @@
     }
   }, true);
 
+  // --- Logging out forgets the cloud rooms' unsent chat kept in this browser.
+  document.addEventListener("submit", function (event) {
+    if (!(event.target instanceof HTMLFormElement) || !event.target.hasAttribute("data-logout")) { return; }
+    [window.sessionStorage, window.localStorage].forEach(function (store) {
+      try {
+        Object.keys(store).forEach(function (key) {
+          if (key.indexOf("yilian.room.") === 0) { store.removeItem(key); }
+        });
+      } catch (e) { /* storage unavailable */ }
+    });
+  });
+
   // --- Auto-submitting filters: <select data-autosubmit> inside a form.
   document.addEventListener("change", function (event) {
     var el = event.target;

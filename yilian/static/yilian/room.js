@@ -1,24 +1,26 @@
 // A cloud room: chat that loses nothing, presence, and video (WebRTC mesh or Janus).
 //
-// Chat delivery: every message gets a UUID here and waits in localStorage until the server
-// acknowledges it with its sequence number. After any (re)connect the page asks for what
-// came after the last sequence it saw, then re-sends what is still unacknowledged; the
-// server stores each UUID once, so a re-send never makes a duplicate.
+// Chat delivery: every message gets a UUID here and waits in sessionStorage (this tab only,
+// keyed by user and session, cleared at logout) until the server acknowledges it with its
+// sequence number. After any (re)connect the page asks for what came after the last
+// sequence it saw — again and again while the server says there is more — then re-sends
+// what is still unacknowledged; the server stores each UUID once, so a re-send never makes
+// a duplicate.
 (function () {
   "use strict";
   var config = JSON.parse(document.getElementById("room-config").textContent);
   var strings = document.querySelector("[data-strings]").dataset;
   var $ = function (selector) { return document.querySelector(selector); };
-  var pendingKey = "yilian.room." + config.session + ".pending";
+  var pendingKey = "yilian.room." + config.me + "." + config.session + ".pending";
   var socket = null, me = null, peers = [], lastSeq = 0, oldestSeq = null, closed = false;
   var shown = {};  // seq -> true
   var delay = 500;
 
   // --- chat -----------------------------------------------------------------------------
   function loadPending() {
-    try { return JSON.parse(localStorage.getItem(pendingKey) || "[]"); } catch (e) { return []; }
+    try { return JSON.parse(sessionStorage.getItem(pendingKey) || "[]"); } catch (e) { return []; }
   }
-  function savePending(list) { localStorage.setItem(pendingKey, JSON.stringify(list)); }
+  function savePending(list) { sessionStorage.setItem(pendingKey, JSON.stringify(list)); }
   function uuid() {
     if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
     return "10000000-1000-4000-8000-100000000000".replace(/[018]/g, function (c) {
@@ -185,6 +187,11 @@
     });
   }
 
+  function showRecording(on) {
+    $("[data-room-recording]").classList.toggle("d-none", !on);
+    $("[data-recording-notice]").classList.toggle("d-none", !on);
+  }
+
   function receive(m) {
     if (m.type === "welcome") {
       delay = 500;
@@ -194,9 +201,14 @@
       renderPresence();
       send({ type: "sync", after: lastSeq });
       resendPending();
+      showRecording(m.recording);
+      if (m.consent_asked) { $("[data-consent]").classList.remove("d-none"); }
       video.welcome(m);
     } else if (m.type === "messages") {
       m.items.forEach(function (item) { showMessage(item); });
+      if (m.more && m.items.length) {
+        send({ type: "sync", after: m.items[m.items.length - 1].seq });
+      }
     } else if (m.type === "message") {
       showMessage(m.message);
     } else if (m.type === "ack") {
@@ -212,6 +224,7 @@
       video.signal(m.from, m.data);
     } else if (m.type === "room") {
       if ("locked" in m) { $("[data-room-locked]").classList.toggle("d-none", !m.locked); }
+      if ("recording" in m) { showRecording(m.recording); }
       if (m.closed) { leaveRoom(); }
     } else if (m.type === "consent") {
       $("[data-consent-who]").textContent = m.asked_by;
