@@ -33,6 +33,14 @@ def _private_file_store(settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path / "files"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    # Counts kept in the cache (rate limits) start from zero in every test.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def lead_hospital(db) -> Hospital:
     return HospitalFactory(

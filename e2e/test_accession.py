@@ -16,6 +16,7 @@ from e2e.conftest import DESKTOP, PHONE, log_in
 from yilian.accession.models import Assessment, Question
 from yilian.accounts.models import User
 from yilian.accounts.roles import Role
+from yilian.notify.sms import BaseSMSBackend
 from yilian.orgs.models import Hospital
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -31,9 +32,20 @@ def _answer(page, question: Question, value: str) -> None:
         page.locator(f'[name="{name}"]').fill(value)
 
 
+class Texts(BaseSMSBackend):
+    """Keeps the text messages: the applicant's private link arrives by SMS."""
+
+    sent: list[str] = []
+
+    def send(self, phone: str, text: str) -> None:
+        Texts.sent.append(text)
+
+
 def test_a_hospital_applies_is_assessed_gets_a_plan_and_its_admin_logs_in(
-    new_context, live_url, lead_hospital, manager, platform_admin
+    new_context, live_url, lead_hospital, manager, platform_admin, settings
 ):
+    settings.YILIAN_SMS_BACKEND = f"{__name__}.Texts"
+    Texts.sent = []
     applicant = new_context(PHONE).new_page()
     applicant.goto("/join/")
     applicant.locator("#id_name").fill("淳安县中医院")
@@ -50,9 +62,10 @@ def test_a_hospital_applies_is_assessed_gets_a_plan_and_its_admin_logs_in(
         {"name": "licence.pdf", "mimeType": "application/pdf", "buffer": PDF}
     )
     applicant.locator("#submit-application").click()
+    expect(applicant.locator("#application-received")).to_be_visible()
+    status_url = re.search(r"/join/[^/\s]+/", "\n".join(Texts.sent)).group(0)
+    applicant.goto(status_url)
     expect(applicant.locator("#application-status")).to_have_attribute("data-status", "submitted")
-    status_url = applicant.url
-    assert "/join/" in status_url
 
     # The platform accepts the application.
     reviewer = new_context(DESKTOP).new_page()

@@ -298,5 +298,7 @@ YILIAN_ZIP_MAX_RATIO = env_int("YILIAN_ZIP_MAX_RATIO", 100)
 YILIAN_ORTHANC_URL = env_str("YILIAN_ORTHANC_URL", "").rstrip("/")
 # Where the application is reached from outside: links in e-mails and SMS.
 YILIAN_BASE_URL = env_str("YILIAN_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Most submissions of the public join pages per client address (N/s, N/m, N/h or N/d).
+YILIAN_JOIN_RATE = env_str("YILIAN_JOIN_RATE", "5/h")
 # Dotted path of the SMS backend class (a subclass of yilian.notify.sms.BaseSMSBackend).
 YILIAN_SMS_BACKEND = env_str("YILIAN_SMS_BACKEND", "yilian.notify.sms.LogBackend")

@@ -3,10 +3,13 @@ questionnaire, and approving the cooperation plan that activates a hospital."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -20,6 +23,7 @@ from yilian.accounts.roles import Role
 from yilian.audit.models import AuditAction
 from yilian.audit.services import record
 from yilian.core.links import new_token, token_hash
+from yilian.core.masking import mask_phone
 from yilian.files.services import store_upload
 from yilian.files.validators import DOCUMENTS
 from yilian.notify.services import notify
@@ -27,6 +31,8 @@ from yilian.orgs.models import Alliance, CooperationPlan, Division, Hospital
 from yilian.workflow.registry import all_kinds
 
 from .models import Application, Assessment, Question, QuestionType, Section
+
+logger = logging.getLogger(__name__)
 
 LICENCE = "licence"
 LICENCE_MAX_BYTES = 10 * 1024 * 1024
@@ -72,21 +78,29 @@ class ContactData:
     title: str
 
 
+def join_status_url(token: str) -> str:
+    return settings.YILIAN_BASE_URL + reverse("accession:join_status", args=[token])
+
+
 def apply_to_join(
     hospital: HospitalData, contact: ContactData, licence: UploadedFile
-) -> tuple[Application, str]:
+) -> tuple[Application, str] | None:
     """A hospital applies: the hospital (status *applying*), its contact person's account
     (pending, no password: it cannot log in) and the application, with the practising
-    licence stored privately. Returns the application and the token of the applicant's link
-    (only its hash is kept)."""
-    if User.objects.filter(phone=contact.phone).exists():
-        raise ValidationError(
-            {"contact_phone": _("This mobile number already has an account on Yilian.")}
-        )
+    licence stored privately. The applicant's private link goes by SMS to the contact's
+    mobile number. Returns the application and the token of that link (only its hash is
+    kept).
+
+    The page must not tell anyone whether a mobile number has an account (patients are
+    users): when it has, nothing is made, the number's owner and the platform management
+    team are told, and ``None`` is returned — the applicant sees the same outcome."""
     if Hospital.objects.filter(licence_code=hospital.licence_code).exists():
         raise ValidationError(
             {"licence_code": _("A hospital with this licence code has applied or is a member.")}
         )
+    if User.objects.filter(phone=contact.phone).exists():
+        _report_phone_in_use(hospital, contact)
+        return None
     alliance = Alliance.objects.order_by("pk").first()
     if alliance is None:
         raise ValidationError(_("The alliance is not set up yet."))
@@ -139,7 +153,62 @@ def apply_to_join(
             summary=_("A hospital applied to join the alliance."),
             url=reverse("accession:application", args=[application.public_id]),
         )
+        transaction.on_commit(
+            partial(
+                _send_sms,
+                contact.phone,
+                _(
+                    "Yilian: the application of %(hospital)s to join the alliance was "
+                    "received. Follow it with your private link (do not share it): %(url)s"
+                )
+                % {"hospital": row.name, "url": join_status_url(token)},
+            ),
+            robust=True,
+        )
     return application, token
+
+
+def _report_phone_in_use(hospital: HospitalData, contact: ContactData) -> None:
+    """Someone applied giving the mobile number of an existing account: tell the platform
+    management team in the application and the number's owner by SMS, so the real applicant
+    is reached out of band. The applicant's page says nothing of it."""
+    logger.info("join application with the mobile number of an existing account: nothing made")
+    with transaction.atomic():
+        notify(
+            _reviewers(),
+            verb="accession.phone_in_use",
+            title=_("An application for %(hospital)s gave a mobile number already in use")
+            % {"hospital": hospital.name},
+            body=_(
+                "The contact %(name)s gave the mobile number %(phone)s, which already has an "
+                "account. Nothing was saved; the number's owner was told by SMS. Contact the "
+                "hospital through a known channel before it applies again."
+            )
+            % {"name": contact.name, "phone": mask_phone(contact.phone)},
+            url=reverse("accession:applications"),
+            summary=_("An application to join the alliance gave a mobile number already in use."),
+        )
+        transaction.on_commit(
+            partial(
+                _send_sms,
+                contact.phone,
+                _(
+                    "Yilian: someone applied for a hospital to join the alliance giving your "
+                    "mobile number as its contact. If it was you, the platform management team "
+                    "will contact you; if not, you may ignore this message."
+                ),
+            ),
+            robust=True,
+        )
+
+
+def _send_sms(phone: str, text: str) -> None:
+    from yilian.notify.sms import get_backend
+
+    try:
+        get_backend().send(phone, text)
+    except Exception:
+        logger.exception("accession SMS failed")
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ app_name = "accession"
 urlpatterns = [
     # Public: a hospital applies, then follows its application with its own link.
     path("join/", views.join, name="join"),
+    path("join/received/", views.join_received, name="join_received"),
     path("join/<str:token>/", views.join_status, name="join_status"),
     path("join/<str:token>/assessment/", views.join_assessment, name="join_assessment"),
     # The platform.

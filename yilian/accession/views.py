@@ -14,11 +14,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from yilian.accounts.roles import Role
 from yilian.core.pagination import paginate
 from yilian.core.permissions import role_required
+from yilian.core.ratelimit import limit_posts
 from yilian.orgs.selectors import get_hospital_for_user
 from yilian.workflow.forms import attach_errors
 from yilian.workflow.registry import all_kinds
@@ -44,23 +45,32 @@ PLATFORM = (Role.MANAGER, Role.PLATFORM_ADMIN)
 
 
 @require_http_methods(["GET", "POST"])
+@limit_posts("join", "YILIAN_JOIN_RATE")
 def join(request: HttpRequest) -> HttpResponse:
     form = ApplicationForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if form.is_valid():
             try:
-                _application, token = services.apply_to_join(
+                services.apply_to_join(
                     form.hospital_data(), form.contact_data(), form.cleaned_data["licence"]
                 )
             except ValidationError as exc:
                 attach_errors(form, exc)
             else:
-                return redirect("accession:join_status", token)
+                # The same page whether or not the mobile number already had an account (it
+                # must not tell): the private link to follow the application goes by SMS.
+                return redirect("accession:join_received")
         return render(request, "accession/join.html", {"form": form}, status=422)
     return render(request, "accession/join.html", {"form": form})
 
 
+@require_GET
+def join_received(request: HttpRequest) -> HttpResponse:
+    return render(request, "accession/join_received.html")
+
+
 @require_http_methods(["GET", "POST"])
+@limit_posts("join", "YILIAN_JOIN_RATE")
 def join_status(request: HttpRequest, token: str) -> HttpResponse:
     application = selectors.application_for_token(token)
     form = None
@@ -120,6 +130,7 @@ def _assessment_page(
 
 
 @require_http_methods(["GET", "POST"])
+@limit_posts("join", "YILIAN_JOIN_RATE")
 def join_assessment(request: HttpRequest, token: str) -> HttpResponse:
     application = selectors.application_for_token(token)
     assessment = selectors.open_assessment_of(application.hospital)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -26,7 +28,8 @@ PLATFORM_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT
 HOSPITAL_GRANTABLE_ROLES = frozenset({Role.STAFF, Role.HOSPITAL_ADMIN})
 
 # Roles a platform administrator assigns (the two administrator roles themselves are given
-# from the command line, so nobody grants themselves more power in the application).
+# from the command line). Nobody changes the roles of their own account in the application,
+# and the separation of duties below holds for every grant.
 PLATFORM_ASSIGNABLE_ROLES = frozenset(
     {
         Role.MANAGER,
@@ -37,6 +40,20 @@ PLATFORM_ASSIGNABLE_ROLES = frozenset(
         Role.STAFF,
     }
 )
+
+# Separation of duties (三员分立): system administration, security administration and audit
+# are held by three different people, so nobody audits or secures their own work. No account
+# ever holds more than one of these; every way of granting a role checks ``separation_conflict``.
+SEPARATED_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR})
+
+
+def separation_conflict(held: Iterable[str], role: str) -> str | None:
+    """The role already ``held`` that granting ``role`` would combine against the separation of
+    duties, or ``None`` when the grant keeps the three duties apart."""
+    if role not in SEPARATED_ROLES:
+        return None
+    return next((r for r in sorted(held) if r in SEPARATED_ROLES and r != role), None)
+
 
 # Roles that carry clinical work (may see business pages of their hospital).
 CLINICAL_ROLES = frozenset({Role.STAFF, Role.EXPERT, Role.HOSPITAL_ADMIN, Role.MANAGER})

@@ -22,7 +22,7 @@ from yilian.orgs.models import Department, Hospital, Team
 from yilian.realtime.services import push_to_user
 
 from .models import PasswordLink, RoleAssignment, RoleChange, User
-from .roles import HOSPITAL_GRANTABLE_ROLES, PLATFORM_ASSIGNABLE_ROLES, Role
+from .roles import HOSPITAL_GRANTABLE_ROLES, PLATFORM_ASSIGNABLE_ROLES, Role, separation_conflict
 
 logger = logging.getLogger(__name__)
 
@@ -114,12 +114,32 @@ def reject_registration(registration: User, *, actor: User, reason: str) -> User
     return _review(registration, actor=actor, status=User.Status.REJECTED, reason=reason)
 
 
-def grant_role(user: User, role: str, *, actor: User | None = None) -> RoleAssignment:
-    assignment, _created = RoleAssignment.objects.get_or_create(
-        user=user, role=role, defaults={"granted_by": actor}
-    )
+def _add_role(user: User, role: str, *, actor: User | None) -> bool:
+    """The one way a role is added to an account (False: already held). Refuses, changing
+    nothing, a grant against the separation of duties (``roles.separation_conflict``)."""
+    held = set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
+    if role in held:
+        return False
+    conflict = separation_conflict(held, role)
+    if conflict is not None:
+        raise ValidationError(
+            _(
+                "%(name)s already holds the role “%(held)s”. The platform administrator, the "
+                "security administrator and the auditor must be three different people "
+                "(separation of duties), so “%(role)s” cannot be added to this account."
+            )
+            % {"name": user.name, "held": Role(conflict).label, "role": Role(role).label}
+        )
+    RoleAssignment.objects.create(user=user, role=role, granted_by=actor)
     user.__dict__.pop("roles", None)
-    return assignment
+    return True
+
+
+def grant_role(user: User, role: str, *, actor: User | None = None) -> RoleAssignment:
+    """Grant ``role`` without an actor's authorisation (command line, account allocation);
+    the separation of duties still holds."""
+    _add_role(user, role, actor=actor)
+    return RoleAssignment.objects.get(user=user, role=role)
 
 
 def update_profile(user: User, **fields: object) -> User:
@@ -165,7 +185,13 @@ def manages(actor: User, user: User) -> bool:
 def _authorise(actor: User, user: User, role: str | None = None) -> None:
     if not manages(actor, user):
         raise Http404
-    if role is not None and role not in assignable_roles(actor):
+    if role is None:
+        return
+    if user.pk == actor.pk:
+        raise PermissionDenied(
+            _("You cannot change the roles of your own account; ask another administrator.")
+        )
+    if role not in assignable_roles(actor):
         raise PermissionDenied(_("You may not grant or withdraw this role."))
 
 
@@ -188,22 +214,17 @@ def assign_role(user: User, role: str, *, actor: User) -> RoleChange | None:
         raise ValidationError(_("Unknown role."))
     _authorise(actor, user, role)
     User.objects.select_for_update().filter(pk=user.pk).first()
-    _assignment, created = RoleAssignment.objects.get_or_create(
-        user=user, role=role, defaults={"granted_by": actor}
-    )
-    if not created:
+    if not _add_role(user, role, actor=actor):
         return None
     return _log_role_change(user, role, RoleChange.Change.GRANTED, actor)
 
 
 @transaction.atomic
 def withdraw_role(user: User, role: str, *, actor: User) -> RoleChange | None:
-    """Withdraw ``role`` from ``user`` (logged). An administrator keeps their own admin role."""
+    """Withdraw ``role`` from ``user`` (logged). Nobody changes their own roles."""
     if role not in Role.values:
         raise ValidationError(_("Unknown role."))
     _authorise(actor, user, role)
-    if user.pk == actor.pk and role in (Role.PLATFORM_ADMIN, Role.HOSPITAL_ADMIN):
-        raise ValidationError(_("You cannot withdraw your own administrator role."))
     User.objects.select_for_update().filter(pk=user.pk).first()
     deleted, _rows = RoleAssignment.objects.filter(user=user, role=role).delete()
     if not deleted:
@@ -214,10 +235,7 @@ def withdraw_role(user: User, role: str, *, actor: User) -> RoleChange | None:
 def log_role_granted(user: User, role: str, *, actor: User | None) -> RoleChange | None:
     """Grant ``role`` as part of a service that has authorised it already (activating a
     hospital makes its administrator), logged like every role change."""
-    _assignment, created = RoleAssignment.objects.get_or_create(
-        user=user, role=role, defaults={"granted_by": actor}
-    )
-    if not created:
+    if not _add_role(user, role, actor=actor):
         return None
     return _log_role_change(user, role, RoleChange.Change.GRANTED, actor)
 

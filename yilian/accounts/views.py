@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -207,7 +208,9 @@ def people(request: HttpRequest) -> HttpResponse:
 
 
 def _person_page(request: HttpRequest, person: User, status: int = 200) -> HttpResponse:
-    assignable = services.assignable_roles(request.user)
+    # Nobody changes the roles of their own account: there the roles are only listed.
+    own = person.pk == request.user.pk
+    assignable = frozenset() if own else services.assignable_roles(request.user)
     held = person.roles
     roles = [(value, label, value in held) for value, label in Role.choices if value in assignable]
     teams: list[Any] = []
@@ -219,6 +222,7 @@ def _person_page(request: HttpRequest, person: User, status: int = 200) -> HttpR
         "roles": roles,
         "other_roles": [Role(r).label for r in held if r not in assignable],
         "teams": teams,
+        "own": own,
         "changes": selectors.role_changes_for(request.user, user=person)[:20],
     }
     return render(request, "accounts/person.html", context, status=status)
@@ -284,7 +288,12 @@ def person_reset(request: HttpRequest, public_id: str) -> HttpResponse:
 @role_required(Role.PLATFORM_ADMIN)
 def person_team(request: HttpRequest, public_id: str) -> HttpResponse:
     target = selectors.get_person_for(request.user, public_id)
-    team = Team.objects.filter(public_id=request.POST.get("team") or None).first()
+    try:
+        team_id = uuid.UUID(request.POST.get("team", ""))
+    except ValueError:
+        messages.error(request, _("Choose an execution team from the list."))
+        return _person_page(request, target, status=422)
+    team = Team.objects.filter(public_id=team_id).first()
     if team is None:
         raise Http404
     try:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yilian.accounts.models import User
-from yilian.accounts.roles import Role
+from yilian.accounts.roles import CLINICAL_ROLES, PLATFORM_ROLES, Role
 from yilian.notify.services import notify
 from yilian.orgs.models import Room
 from yilian.workflow.models import BusinessRequest
@@ -188,6 +188,17 @@ def set_room_administrator(room: Room, user: User, *, actor: User, assigned: boo
     if assigned:
         if not user.can_use_business:
             raise ValidationError(_("Only an active account can administer a room."))
+        if (
+            user.hospital_id is None
+            or user.has_role(Role.PATIENT)
+            or not user.has_role(*(CLINICAL_ROLES | PLATFORM_ROLES))
+        ):
+            raise ValidationError(
+                _(
+                    "Only a member of the alliance's staff or of the platform can administer a "
+                    "room; patients and accounts without a clinical or platform role cannot."
+                )
+            )
         room.administrators.add(user)
         accounts.assign_role(user, Role.ROOM_ADMIN, actor=actor)
     else:

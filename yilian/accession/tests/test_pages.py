@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from django.core import mail
 from django.urls import reverse
 
 from yilian.accounts.models import RoleChange, User
 from yilian.accounts.roles import Role
 from yilian.core.tests.html import field_errors, field_value, parse
+from yilian.notify.sms import BaseSMSBackend
 from yilian.orgs.models import Hospital
 
 from ..models import Application, Assessment, Question
@@ -53,15 +55,36 @@ def test_the_join_page_is_public_and_keeps_what_was_typed_on_error(client, lead_
     assert not Application.objects.exists()
 
 
+class Texts(BaseSMSBackend):
+    """Keeps the text messages (the log redacts the private links)."""
+
+    sent: list[tuple[str, str]] = []
+
+    def send(self, phone: str, text: str) -> None:
+        Texts.sent.append((phone, text))
+
+
+@pytest.fixture
+def texts(settings) -> list[tuple[str, str]]:
+    settings.YILIAN_SMS_BACKEND = f"{__name__}.Texts"
+    Texts.sent = []
+    return Texts.sent
+
+
 def test_a_hospital_applies_is_accepted_answers_gets_a_plan_and_its_admin_logs_in(
-    client, lead_hospital, manager, django_capture_on_commit_callbacks
+    client, lead_hospital, manager, django_capture_on_commit_callbacks, texts
 ):
     from yilian.orgs.tests.factories import division
 
     division("330100", "杭州市")
-    response = client.post(reverse("accession:join"), {**_form(), "licence": _pdf()})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("accession:join"), {**_form(), "licence": _pdf()})
     assert response.status_code == 302
-    status_url = response["Location"]
+    assert response["Location"] == reverse("accession:join_received")
+    # The private link reaches the contact's mobile number, not the page.
+    [(phone, text)] = texts
+    assert phone == "13922223333"
+    status_url = re.search(r"/join/[^/\s]+/", text).group(0)
     token = status_url.rstrip("/").split("/")[-1]
     page = parse(client.get(status_url))
     assert page.one(id="application-status").get("data-status") == "submitted"
@@ -207,3 +230,79 @@ def test_another_hospitals_admin_cannot_open_the_reassessment(
     assert client.post(fill, full_answers()).status_code == 404
     assessment.refresh_from_db()
     assert assessment.status == Assessment.Status.OPEN
+
+
+def _apply(client, **changes):
+    from yilian.orgs.tests.factories import division
+
+    division("330100", "杭州市")
+    return client.post(reverse("accession:join"), {**_form(**changes), "licence": _pdf()})
+
+
+def test_a_mobile_number_with_an_account_gets_the_same_outcome_and_nothing_is_made(
+    client, lead_hospital, manager, patient, django_capture_on_commit_callbacks, texts
+):
+    from yilian.files.models import FileAsset
+    from yilian.notify.models import Notification
+
+    fresh = _apply(client, contact_phone="13922229999", licence_code="PDY33012799")
+    counts = (Hospital.objects.count(), User.objects.count(), FileAsset.objects.count())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        taken = _apply(client, contact_phone=patient.phone)
+
+    assert (taken.status_code, taken["Location"]) == (fresh.status_code, fresh["Location"])
+    assert "already" not in client.get(taken["Location"]).content.decode()
+    assert (Hospital.objects.count(), User.objects.count(), FileAsset.objects.count()) == counts
+    assert Application.objects.count() == 1
+    note = Notification.objects.get(recipient=manager, verb="accession.phone_in_use")
+    assert patient.phone not in note.body  # masked
+    assert patient.masked_phone in note.body
+    assert [phone for phone, _text in texts] == [patient.phone]
+    assert "your mobile number" in texts[0][1]
+    assert "/join/" not in texts[0][1]
+
+
+def test_a_licence_code_already_applied_stays_an_explicit_error(client, lead_hospital, applied):
+    application, _token = applied
+
+    response = _apply(client, licence_code=application.hospital.licence_code)
+
+    assert response.status_code == 422
+    assert field_errors(response, "licence_code")
+    assert Application.objects.count() == 1
+
+
+def test_public_join_submissions_are_limited_per_address_and_nothing_is_made_beyond(
+    client, lead_hospital, settings
+):
+    settings.YILIAN_JOIN_RATE = "2/h"
+    first = _apply(client, contact_phone="13922220001", licence_code="PDY33010001")
+    second = _apply(client, contact_phone="13922220002", licence_code="PDY33010002")
+
+    third = _apply(client, contact_phone="13922220003", licence_code="PDY33010003")
+
+    assert (first.status_code, second.status_code) == (302, 302)
+    assert third.status_code == 429
+    assert int(third["Retry-After"]) > 0
+    assert parse(third).one(id="rate-limited") is not None
+    assert Application.objects.count() == 2
+    assert not User.objects.filter(phone="13922220003").exists()
+    assert not Hospital.objects.filter(licence_code="PDY33010003").exists()
+    # Another address is counted apart; reading the page is never limited.
+    other = client.post(
+        reverse("accession:join"),
+        {**_form(contact_phone="13922220004", licence_code="PDY33010004"), "licence": _pdf()},
+        REMOTE_ADDR="10.9.8.7",
+    )
+    assert other.status_code == 302
+    assert client.get(reverse("accession:join")).status_code == 200
+
+
+def test_the_applicants_own_page_is_limited_too(client, lead_hospital, applied, settings):
+    settings.YILIAN_JOIN_RATE = "1/h"
+    _application, token = applied
+    url = reverse("accession:join_status", args=[token])
+
+    assert client.post(url, {}).status_code == 302
+    assert client.post(url, {}).status_code == 429

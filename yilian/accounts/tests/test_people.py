@@ -4,7 +4,9 @@ platform's roles; every role change is logged; denials change nothing."""
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 from yilian.accounts import services
 from yilian.accounts.models import PasswordLink, RoleAssignment, RoleChange, User
@@ -172,3 +174,99 @@ def test_a_platform_admin_puts_an_expert_in_an_execution_team(
     refused = reverse("accounts:person_team", args=[staff_b.public_id])
     client.post(refused, {"team": str(team.public_id), "member": "1"})
     assert staff_b not in team.members.all()  # not an expert
+
+
+@pytest.fixture
+def english(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield
+
+
+def _logs() -> tuple[int, int]:
+    return RoleChange.objects.count(), AuditEntry.objects.count()
+
+
+@pytest.mark.parametrize("role", [Role.AUDITOR, Role.MANAGER, Role.EXPERT])
+def test_a_platform_admin_cannot_grant_themselves_a_role(client, english, platform_admin, role):
+    client.force_login(platform_admin)
+    before, logs = _roles(platform_admin), _logs()
+
+    response = client.post(_role_url(platform_admin), {"role": role, "op": "grant"})
+
+    assert response.status_code == 403
+    assert "roles of your own account" in response.content.decode()
+    assert _roles(platform_admin) == before
+    assert _logs() == logs
+
+
+def test_a_hospital_admin_cannot_withdraw_their_own_roles(client, hospital_admin_a):
+    client.force_login(hospital_admin_a)
+    services.grant_role(hospital_admin_a, Role.STAFF)
+    logs = _logs()
+
+    response = client.post(_role_url(hospital_admin_a), {"role": Role.STAFF, "op": "withdraw"})
+
+    assert response.status_code == 403
+    assert _roles(hospital_admin_a) == {Role.HOSPITAL_ADMIN, Role.STAFF}
+    assert _logs() == logs
+
+
+def test_ones_own_person_page_offers_no_role_changes(client, platform_admin):
+    client.force_login(platform_admin)
+
+    page = parse(client.get(reverse("accounts:person", args=[platform_admin.public_id])))
+
+    assert page.find("form", action=_role_url(platform_admin)) is None
+    assert page.find(id="own-roles") is not None
+
+
+def test_an_auditor_cannot_also_be_made_security_admin(
+    english, make_user, platform_admin, lead_hospital
+):
+    auditor = make_user(Role.AUDITOR, hospital=lead_hospital)
+    logs = _logs()
+
+    with pytest.raises(ValidationError, match="separation of duties"):
+        services.grant_role(auditor, Role.SECURITY_ADMIN, actor=platform_admin)
+
+    assert _roles(auditor) == {Role.AUDITOR}
+    assert _logs() == logs
+
+
+def test_a_security_admin_cannot_be_made_auditor_through_the_people_page(
+    client, english, make_user, platform_admin, lead_hospital
+):
+    security = make_user(Role.SECURITY_ADMIN, hospital=lead_hospital)
+    client.force_login(platform_admin)
+    logs = _logs()
+
+    response = client.post(_role_url(security), {"role": Role.AUDITOR, "op": "grant"})
+
+    assert response.status_code == 422
+    assert "separation of duties" in response.content.decode()
+    assert _roles(security) == {Role.SECURITY_ADMIN}
+    assert _logs() == logs
+
+
+def test_a_platform_admin_account_cannot_also_hold_auditor(make_user, lead_hospital):
+    other_admin = make_user(Role.PLATFORM_ADMIN, hospital=lead_hospital)
+
+    with pytest.raises(ValidationError):
+        services.log_role_granted(other_admin, Role.AUDITOR, actor=None)
+
+    assert _roles(other_admin) == {Role.PLATFORM_ADMIN}
+    assert not RoleChange.objects.exists()
+
+
+def test_a_malformed_team_id_is_a_form_error_not_a_server_error(
+    client, english, platform_admin, expert
+):
+    client.force_login(platform_admin)
+    url = reverse("accounts:person_team", args=[expert.public_id])
+
+    response = client.post(url, {"team": "not-a-uuid", "member": "1"})
+
+    assert response.status_code == 422
+    assert "Choose an execution team" in response.content.decode()
+    assert not expert.teams.exists()

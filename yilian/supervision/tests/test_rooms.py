@@ -18,7 +18,7 @@ def test_a_platform_admin_assigns_a_room_admin_who_sees_and_starts_the_rooms_ses
     client, loop: Loop, platform_admin, make_user, lead_hospital
 ):
     room = RoomFactory(hospital=lead_hospital, name="远程会议室一")
-    keeper = make_user(hospital=lead_hospital, name="会议室管理员")
+    keeper = make_user(Role.STAFF, hospital=lead_hospital, name="会议室管理员")
     client.force_login(platform_admin)
     url = reverse("supervision:room_admin_edit", args=[room.public_id])
 
@@ -50,3 +50,31 @@ def test_only_a_platform_admin_assigns_room_admins(client, manager, lead_hospita
     url = reverse("supervision:room_admin_edit", args=[room.public_id])
     assert client.post(url, {"phone": staff_a.phone, "assign": "1"}).status_code == 403
     assert not room.administrators.exists()
+
+
+def test_a_patient_cannot_be_made_a_room_admin(client, platform_admin, lead_hospital, patient):
+    room = RoomFactory(hospital=lead_hospital)
+    client.force_login(platform_admin)
+    url = reverse("supervision:room_admin_edit", args=[room.public_id])
+
+    response = client.post(url, {"phone": patient.phone, "assign": "1"}, follow=True)
+
+    assert "patients and accounts without a clinical or platform role" in response.content.decode()
+    assert not room.administrators.exists()
+    assert not RoleChange.objects.filter(user=patient).exists()
+    patient.__dict__.pop("roles", None)
+    assert not patient.has_role(Role.ROOM_ADMIN)
+
+
+def test_an_account_without_a_clinical_or_platform_role_cannot_be_a_room_admin(
+    client, platform_admin, lead_hospital, make_user
+):
+    room = RoomFactory(hospital=lead_hospital)
+    nobody = make_user(hospital=lead_hospital)
+    client.force_login(platform_admin)
+    url = reverse("supervision:room_admin_edit", args=[room.public_id])
+
+    client.post(url, {"phone": nobody.phone, "assign": "1"})
+
+    assert not room.administrators.exists()
+    assert not RoleChange.objects.exists()
