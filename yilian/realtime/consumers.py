@@ -10,7 +10,10 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils import translation
 from django.utils.translation import gettext as _
+
+from yilian.core.locale import scope_language
 
 from . import media, selectors, services
 from .models import RoomSession
@@ -60,6 +63,17 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
     session: RoomSession | None = None
     peer_id: str | None = None
     group: str | None = None
+    language: str = ""
+
+    async def websocket_connect(self, message: dict[str, Any]) -> None:
+        self.language = scope_language(self.scope)
+        with translation.override(self.language):
+            await super().websocket_connect(message)
+
+    async def websocket_receive(self, message: dict[str, Any]) -> None:
+        # Errors and notices answer in the connection's language, like the page's.
+        with translation.override(self.language or None):
+            await super().websocket_receive(message)
 
     async def connect(self) -> None:
         user = self.scope.get("user")

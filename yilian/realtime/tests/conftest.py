@@ -16,9 +16,9 @@ from yilian.workflow.tests.conftest import kinds, loop, other_expert, team  # no
 
 @pytest.fixture
 def english(settings) -> Iterator[None]:
-    """English for tests that assert text. A room socket is served in the site's default
-    language (no locale middleware runs for websockets, and the test communicator runs the
-    consumer in a fresh context), so the default language is switched too."""
+    """English for tests that assert text. A room socket answers in the language its
+    browser asks for, else the site's default; the test sockets ask for none, so the
+    default language is switched too."""
     settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield

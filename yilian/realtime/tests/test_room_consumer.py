@@ -32,8 +32,10 @@ def _cookie(user: User) -> bytes:
     return f"{name}={client.cookies[name].value}".encode()
 
 
-def _socket(session: RoomSession, user: User | None) -> WebsocketCommunicator:
-    headers = [ORIGIN]
+def _socket(
+    session: RoomSession, user: User | None, *extra: tuple[bytes, bytes]
+) -> WebsocketCommunicator:
+    headers = [ORIGIN, *extra]
     if user is not None:
         headers.append((b"cookie", _cookie(user)))
     return WebsocketCommunicator(application, f"/ws/rooms/{session.public_id}/", headers=headers)
@@ -211,6 +213,29 @@ def test_empty_or_badly_identified_message_is_refused(session, staff_a, english)
     assert empty["message"] == "Write a message first."
     assert bad_id["message"] == "The message has no valid id."
     assert not ChatMessage.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (None, "请先输入消息。"),  # the site's default language
+        ((b"accept-language", b"en-US,en;q=0.8"), "Write a message first."),
+        ((b"accept-language", b"fr, en;q=0.5"), "Write a message first."),
+    ],
+)
+def test_a_room_socket_answers_in_the_language_the_browser_asks_for(
+    session, staff_a, header, expected
+):
+    ws = _socket(session, staff_a, *([header] if header else []))
+
+    async def body():
+        await _enter(ws)
+        await ws.send_json_to(_chat("   "))
+        error = await _until(ws, "error")
+        await ws.disconnect()
+        return error
+
+    assert async_to_sync(body)()["message"] == expected
 
 
 def test_signal_reaches_only_the_peer_it_is_addressed_to(
