@@ -60,9 +60,7 @@ def seed_courses(ctx: SeedContext) -> int:
         category, _new = Category.objects.get_or_create(
             name=category_name, defaults={"position": position}
         )
-        course = save_course(
-            actor=manager, title=title, description=description, category=category
-        )
+        course = save_course(actor=manager, title=title, description=description, category=category)
         for index, (lesson_title, kind) in enumerate(lessons, start=1):
             add_lesson(
                 course,

@@ -113,3 +113,6 @@ class LessonProgress(models.Model):
             models.UniqueConstraint(fields=["user", "lesson"], name="teaching_progress_once")
         ]
         indexes = [models.Index(fields=["user", "-updated_at"], name="teaching_recent_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.lesson} · {self.position_seconds} s"

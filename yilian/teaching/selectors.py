@@ -37,9 +37,7 @@ def get_course(user: User, public_id: UUID | str) -> Course:
 
 
 def get_lesson(user: User, public_id: UUID | str) -> Lesson:
-    lessons = Lesson.objects.select_related("course", "file").filter(
-        course__in=courses_for(user)
-    )
+    lessons = Lesson.objects.select_related("course", "file").filter(course__in=courses_for(user))
     try:
         return lessons.get(public_id=public_id)
     except (Lesson.DoesNotExist, ValidationError):
@@ -62,9 +60,7 @@ class LessonRow:
 
 def lesson_rows(user: User, course: Course) -> list[LessonRow]:
     lessons = list(course.lessons.select_related("file"))
-    mine = {
-        p.lesson_id: p for p in LessonProgress.objects.filter(user=user, lesson__in=lessons)
-    }
+    mine = {p.lesson_id: p for p in LessonProgress.objects.filter(user=user, lesson__in=lessons)}
     return [LessonRow(lesson, mine.get(lesson.pk)) for lesson in lessons]
 
 

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.core.files.storage import default_storage
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _

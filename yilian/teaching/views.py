@@ -143,7 +143,9 @@ def course_form(request: HttpRequest, public_id: UUID | None = None) -> HttpResp
             course = services.save_course(actor=request.user, course=course, **form.cleaned_data)
             messages.success(request, _("The course was saved."))
             return redirect("teaching:manage", public_id=course.public_id)
-        return render(request, "teaching/course_form.html", {"form": form, "course": course}, status=422)
+        return render(
+            request, "teaching/course_form.html", {"form": form, "course": course}, status=422
+        )
     form = CourseForm.for_course(course) if course else CourseForm()
     return render(request, "teaching/course_form.html", {"form": form, "course": course})
 

@@ -58,9 +58,7 @@ def test_an_empty_course_cannot_be_published(manager):
     assert not course.published
 
 
-def test_unpublished_courses_are_hidden_from_learners_but_not_managers(
-    manager, staff_a, course
-):
+def test_unpublished_courses_are_hidden_from_learners_but_not_managers(manager, staff_a, course):
     draft = save_course(actor=manager, title="草稿")
     assert list(courses_for(staff_a)) == [course]
     assert set(courses_for(manager)) == {course, draft}
@@ -129,12 +127,9 @@ def test_patients_record_no_progress(patient, video):
     assert not LessonProgress.objects.exists()
 
 
-def test_continue_learning_lists_unfinished_lessons_most_recent_first(
-    staff_a, video, document
-):
+def test_continue_learning_lists_unfinished_lessons_most_recent_first(staff_a, video, document):
     record_progress(document, user=staff_a, position=0)
     record_progress(video, user=staff_a, position=10)
     assert [p.lesson for p in continue_learning(staff_a)] == [video, document]
     record_progress(video, user=staff_a, position=100)
     assert [p.lesson for p in continue_learning(staff_a)] == [document]
-

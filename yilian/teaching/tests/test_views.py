@@ -21,9 +21,7 @@ def _body(response) -> bytes:
     return b"".join(response.streaming_content)
 
 
-def test_a_member_finds_published_courses_by_search_and_category(
-    login, staff_a, course, category
-):
+def test_a_member_finds_published_courses_by_search_and_category(login, staff_a, course, category):
     client = login(staff_a)
     url = reverse("teaching:courses")
     assert course.title in client.get(url).content.decode()
@@ -98,7 +96,9 @@ def test_a_byte_range_is_sent_as_partial_content(login, staff_a, video, header, 
     assert _body(response) == MP4[first : last + 1]
 
 
-@pytest.mark.parametrize("header", [f"bytes={len(MP4)}-", f"bytes={len(MP4) + 5}-9999999", "bytes=-0"])
+@pytest.mark.parametrize(
+    "header", [f"bytes={len(MP4)}-", f"bytes={len(MP4) + 5}-9999999", "bytes=-0"]
+)
 def test_a_range_outside_the_file_is_refused_with_416(login, staff_a, video, header):
     response = login(staff_a).get(_file_url(video), HTTP_RANGE=header)
     assert response.status_code == 416

@@ -109,7 +109,10 @@ def test_manager_gets_every_module_but_not_registrations(manager):
                 "platform": ["web:hospitals", "supervision:tickets", "realtime:rooms"],
             },
         ),
-        (Role.AUDITOR, {"teaching": CLASSROOM, "security": ["audit:entries", "accounts:role_changes"]}),
+        (
+            Role.AUDITOR,
+            {"teaching": CLASSROOM, "security": ["audit:entries", "accounts:role_changes"]},
+        ),
     ],
 )
 def test_support_roles_get_their_pages_where_defined(make_user, role, menu):
