@@ -15,6 +15,7 @@ urlpatterns = [
     path("referrals/", include("yilian.referrals.urls")),
     path("clinics/", include("yilian.clinics.urls")),
     path("follow-up/", include("yilian.followups.urls")),
+    path("classroom/", include("yilian.teaching.urls")),
     path("files/", include("yilian.files.urls")),
     path("rooms/", include("yilian.realtime.urls")),
     path("patients/", include("yilian.patients.urls")),

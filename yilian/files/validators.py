@@ -20,6 +20,7 @@ TIFF = "image/tiff"
 ZIP = "application/zip"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MP4 = "video/mp4"
 
 # The types Yilian accepts, with the name a user knows them by.
 LABELS: dict[str, str] = {
@@ -31,6 +32,7 @@ LABELS: dict[str, str] = {
     ZIP: "ZIP",
     DOCX: "Word (.docx)",
     XLSX: "Excel (.xlsx)",
+    MP4: "MP4",
 }
 IMAGES = frozenset({JPEG, PNG})
 SCANS = frozenset({PDF, JPEG, PNG})  # certificates, signed forms

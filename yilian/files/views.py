@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from uuid import UUID
 
@@ -27,6 +28,56 @@ from .validators import IMAGES, PDF
 # Shown in the browser (previews) rather than saved; everything else downloads.
 _INLINE = IMAGES | {PDF}
 
+# One byte range ("bytes=0-99", "bytes=100-", "bytes=-50"); several ranges are answered
+# with the whole file, as RFC 9110 allows.
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+class RangeNotSatisfiable(Exception):
+    pass
+
+
+def byte_range(header: str, size: int) -> tuple[int, int] | None:
+    """The inclusive (first, last) byte positions ``header`` asks of a ``size``-byte file;
+    None to send the whole file (no header, or one we ignore); raises
+    ``RangeNotSatisfiable`` for a range wholly outside the file."""
+    match = _RANGE.match(header.strip())
+    if match is None or match.group(0) == "bytes=-":
+        return None
+    first, last = match.groups()
+    if not first:  # the last N bytes
+        count = int(last)
+        if count == 0 or size == 0:
+            raise RangeNotSatisfiable
+        return max(size - count, 0), size - 1
+    start = int(first)
+    if last and int(last) < start:
+        return None  # not a valid range: ignored
+    if start >= size:
+        raise RangeNotSatisfiable
+    end = int(last) if last else size - 1
+    return start, min(end, size - 1)
+
+
+class _Slice:
+    """``length`` bytes of an open file from its current position (a file-like for
+    FileResponse)."""
+
+    def __init__(self, handle: Any, length: int) -> None:
+        self.handle = handle
+        self.left = length
+
+    def read(self, size: int = -1) -> bytes:
+        if self.left <= 0:
+            return b""
+        size = self.left if size < 0 else min(size, self.left)
+        data = self.handle.read(size)
+        self.left -= len(data)
+        return data
+
+    def close(self) -> None:
+        self.handle.close()
+
 
 @require_GET
 @login_required
@@ -44,22 +95,48 @@ def download(request: HttpRequest, public_id: UUID) -> HttpResponse:
         raise Http404  # as for a file that does not exist
     inline = request.GET.get("inline") == "1" and asset.mime_type in _INLINE
     if settings.YILIAN_X_ACCEL_PREFIX:
-        # nginx streams the bytes from its internal location; the application only decides.
+        # nginx streams the bytes from its internal location (and answers Range requests
+        # itself); the application only decides.
         response: HttpResponse = HttpResponse(content_type=asset.mime_type)
         response["X-Accel-Redirect"] = settings.YILIAN_X_ACCEL_PREFIX + asset.storage_key
     else:
-        try:
-            handle = default_storage.open(asset.storage_key, "rb")
-        except FileNotFoundError:
-            raise Http404 from None
-        response = FileResponse(handle, content_type=asset.mime_type)
+        response = _stream(request, asset)
+        if response.status_code == 416:
+            return response
+    response["Accept-Ranges"] = "bytes"
     response["Content-Disposition"] = content_disposition_header(
         not inline, asset.original_name
     ) or ("inline" if inline else "attachment")
-    response["Content-Length"] = str(asset.size)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    return response
+
+
+def _stream(request: HttpRequest, asset: Any) -> HttpResponse:
+    """The file's bytes: all of them (200), or the one range the request asks (206 with
+    Content-Range; 416 when the range lies outside the file) — so players can seek."""
+    try:
+        wanted = byte_range(request.headers.get("Range", ""), asset.size)
+    except RangeNotSatisfiable:
+        refused = HttpResponse(status=416)
+        refused["Content-Range"] = f"bytes */{asset.size}"
+        refused["Accept-Ranges"] = "bytes"
+        return refused
+    try:
+        handle = default_storage.open(asset.storage_key, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    if wanted is None:
+        response = FileResponse(handle, content_type=asset.mime_type)
+        response["Content-Length"] = str(asset.size)
+        return response
+    first, last = wanted
+    handle.seek(first)
+    response = FileResponse(_Slice(handle, last - first + 1), content_type=asset.mime_type)
+    response.status_code = 206
+    response["Content-Range"] = f"bytes {first}-{last}/{asset.size}"
+    response["Content-Length"] = str(last - first + 1)
     return response
 
 

@@ -134,6 +134,10 @@ MODULES: tuple[Module, ...] = (
                 _("Articles and videos for patients and the public."),
             ),
         ),
+        pages=(
+            Page(_("Cloud classroom"), "teaching:courses", ALL_MEMBERS),
+            Page(_("New course"), "teaching:course_new", frozenset({R.MANAGER, R.PLATFORM_ADMIN})),
+        ),
     ),
     Module(
         "linkage",

@@ -11,6 +11,8 @@ from yilian.core.tests.html import parse
 from yilian.web.navigation import MODULES, business_modules, modules_for
 
 BUSINESS = ["medical", "teaching", "linkage", "quality"]
+CLASSROOM = ["teaching:courses"]
+CLASSROOM_MANAGED = ["teaching:courses", "teaching:course_new"]
 
 
 def _menu(user) -> dict[str, list[str]]:
@@ -21,6 +23,7 @@ def _menu(user) -> dict[str, list[str]]:
 def test_staff_gets_the_four_business_modules_and_no_management_pages(staff_a):
     assert _menu(staff_a) == {
         **{key: [] for key in BUSINESS},
+        "teaching": CLASSROOM,
         "medical": ["patients:list", "realtime:rooms", "casebank:list", "followups:due"],
     }
 
@@ -28,7 +31,7 @@ def test_staff_gets_the_four_business_modules_and_no_management_pages(staff_a):
 def test_expert_gets_business_modules_except_quality_supervision(expert):
     assert _menu(expert) == {
         "medical": ["realtime:rooms", "clinics:queue", "casebank:list"],
-        "teaching": [],
+        "teaching": CLASSROOM,
         "linkage": [],
     }
 
@@ -36,6 +39,7 @@ def test_expert_gets_business_modules_except_quality_supervision(expert):
 def test_hospital_admin_gets_registrations_member_hospitals_and_the_overview(hospital_admin_a):
     assert _menu(hospital_admin_a) == {
         **{key: [] for key in BUSINESS},
+        "teaching": CLASSROOM,
         "medical": ["patients:list", "realtime:rooms", "followups:due", "followups:templates"],
         "platform": [
             "accounts:registrations",
@@ -52,6 +56,7 @@ def test_hospital_admin_gets_registrations_member_hospitals_and_the_overview(hos
 def test_platform_admin_gets_every_module_and_page(platform_admin):
     assert _menu(platform_admin) == {
         **{key: [] for key in BUSINESS},
+        "teaching": CLASSROOM_MANAGED,
         "linkage": ["linkage:quotas", "linkage:special_types"],
         "platform": [
             "accounts:registrations",
@@ -72,6 +77,7 @@ def test_platform_admin_gets_every_module_and_page(platform_admin):
 def test_manager_gets_every_module_but_not_registrations(manager):
     assert _menu(manager) == {
         **{key: [] for key in BUSINESS},
+        "teaching": CLASSROOM_MANAGED,
         "medical": ["casebank:list", "followups:templates"],
         "linkage": ["linkage:quotas"],
         "platform": [
@@ -91,7 +97,7 @@ def test_manager_gets_every_module_but_not_registrations(manager):
         (
             Role.SECURITY_ADMIN,
             {
-                "teaching": [],
+                "teaching": CLASSROOM,
                 "platform": ["web:hospitals", "supervision:tickets"],
                 "security": ["audit:entries", "accounts:role_changes"],
             },
@@ -99,11 +105,14 @@ def test_manager_gets_every_module_but_not_registrations(manager):
         (
             Role.ROOM_ADMIN,
             {
-                "teaching": [],
+                "teaching": CLASSROOM,
                 "platform": ["web:hospitals", "supervision:tickets", "realtime:rooms"],
             },
         ),
-        (Role.AUDITOR, {"teaching": [], "security": ["audit:entries", "accounts:role_changes"]}),
+        (
+            Role.AUDITOR,
+            {"teaching": CLASSROOM, "security": ["audit:entries", "accounts:role_changes"]},
+        ),
     ],
 )
 def test_support_roles_get_their_pages_where_defined(make_user, role, menu):
@@ -129,6 +138,7 @@ def test_a_user_with_two_roles_gets_the_union_once(make_user, hospital_a):
 
     assert _menu(user) == {
         **{key: [] for key in BUSINESS},
+        "teaching": CLASSROOM,
         "medical": [
             "patients:list",
             "realtime:rooms",

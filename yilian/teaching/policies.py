@@ -1,0 +1,28 @@
+"""Who may learn and who may manage the classroom."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from yilian.accounts.roles import Role
+
+MEMBER_ROLES = frozenset(r for r in Role if r != Role.PATIENT)
+MANAGER_ROLES = frozenset({Role.MANAGER, Role.PLATFORM_ADMIN})
+
+
+def is_learner(user: Any) -> bool:
+    """A signed-in, active member of the alliance (patients are not)."""
+    return bool(
+        user.is_authenticated
+        and user.can_use_business
+        and user.has_role(*MEMBER_ROLES)
+        and not user.has_role(Role.PATIENT)
+    )
+
+
+def may_manage(user: Any, _target: Any = None) -> bool:
+    return is_learner(user) and user.has_role(*MANAGER_ROLES)
+
+
+def may_read_lesson(user: Any, lesson: Any) -> bool:
+    return is_learner(user) and (lesson.course.published or may_manage(user))

@@ -1,0 +1,28 @@
+"""The classroom part of the demo seeder: two published courses with a video lesson each;
+a second run creates nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from yilian.orgs import demo
+
+from ..models import Course, LessonKind
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_seeding_publishes_two_courses_once():
+    first = demo.run_seed("small")
+
+    assert first.created["teaching"] == 2
+    courses = Course.objects.all()
+    assert {c.published for c in courses} == {True}
+    for course in courses:
+        kinds = [lesson.kind for lesson in course.lessons.all()]
+        assert kinds[0] == LessonKind.VIDEO and len(kinds) >= 2
+        assert all(lesson.file_id for lesson in course.lessons.all())
+
+    second = demo.run_seed("small")
+    assert second.created["teaching"] == 0
+    assert Course.objects.count() == 2
