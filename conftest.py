@@ -6,6 +6,7 @@ People are made through the account services, as the application makes them."""
 from __future__ import annotations
 
 import itertools
+import uuid
 from collections.abc import Callable
 
 import pytest
@@ -34,11 +35,15 @@ def _private_file_store(settings, tmp_path) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
-    # Counts kept in the cache (rate limits) start from zero in every test.
-    from django.core.cache import cache
-
-    cache.clear()
+def _own_cache_keys(settings) -> None:
+    """Counts kept in the cache (rate limits) start from zero in every test: each test
+    gets keys of its own. (Clearing the cache would flush a Redis database that tests
+    running in parallel, and their task queues, share.)"""
+    test = uuid.uuid4().hex[:12]
+    settings.CACHES = {
+        name: {**config, "KEY_PREFIX": f"{config.get('KEY_PREFIX', '')}:{test}"}
+        for name, config in settings.CACHES.items()
+    }
 
 
 @pytest.fixture
