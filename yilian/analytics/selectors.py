@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.aggregates import Aggregate
 from django.db.models.expressions import OrderBy
 from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
@@ -300,15 +301,19 @@ RESOURCE_ORDERS: dict[str, OrderBy] = {
 }
 
 
-def _count(queryset: QuerySet[Any], field: str = "id") -> Subquery:
-    """A correlated COUNT over ``queryset`` (filtered by ``hospital=OuterRef("pk")``)."""
-    return Subquery(
-        queryset.filter(hospital=OuterRef("pk"))
-        .order_by()
-        .values("hospital")
-        .annotate(n=Count(field))
-        .values("n"),
-        output_field=IntegerField(),
+def _per_hospital(queryset: QuerySet[Any], aggregate: Aggregate) -> Coalesce:
+    """``aggregate`` over the rows of ``queryset`` of the outer hospital (0 when none), as
+    one correlated subquery."""
+    return Coalesce(
+        Subquery(
+            queryset.filter(hospital=OuterRef("pk"))
+            .order_by()
+            .values("hospital")
+            .annotate(n=aggregate)
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        0,
     )
 
 
@@ -342,24 +347,13 @@ def resource_profiles(
     this_year = DailyRollup.objects.filter(date__gte=year_start)
     staff = User.objects.active()
     return hospitals.annotate(
-        department_count=Coalesce(_count(Department.objects.filter(is_active=True)), 0),
-        staff_count=Coalesce(_count(staff), 0),
-        senior_count=Coalesce(_count(staff.filter(title__in=SENIOR_TITLES)), 0),
+        department_count=_per_hospital(Department.objects.filter(is_active=True), Count("id")),
+        staff_count=_per_hospital(staff, Count("id")),
+        senior_count=_per_hospital(staff.filter(title__in=SENIOR_TITLES), Count("id")),
         beds=F("application__beds"),
-        volume=Coalesce(_sum(this_year.filter(metric__in=BUSINESS_ACTIONS)), 0),
-        cases=Coalesce(_sum(this_year.filter(metric=CASE)), 0),
+        volume=_per_hospital(this_year.filter(metric__in=BUSINESS_ACTIONS), Sum("count")),
+        cases=_per_hospital(this_year.filter(metric=CASE), Sum("count")),
     ).order_by(RESOURCE_ORDERS.get(order, RESOURCE_ORDERS["name"]), "name")
-
-
-def _sum(rollups: QuerySet[DailyRollup]) -> Subquery:
-    return Subquery(
-        rollups.filter(hospital=OuterRef("pk"))
-        .order_by()
-        .values("hospital")
-        .annotate(n=Sum("count"))
-        .values("n"),
-        output_field=IntegerField(),
-    )
 
 
 @dataclass(frozen=True)
