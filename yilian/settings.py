@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "yilian.accounts",
     "yilian.orgs",
     "yilian.notify",
+    "yilian.agenda",
     "yilian.files",
     "yilian.patients",
     "yilian.audit",

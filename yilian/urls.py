@@ -17,6 +17,7 @@ urlpatterns = [
     path("follow-up/", include("yilian.followups.urls")),
     path("classroom/", include("yilian.teaching.urls")),
     path("files/", include("yilian.files.urls")),
+    path("calendar/", include("yilian.agenda.urls")),
     path("rooms/", include("yilian.realtime.urls")),
     path("patients/", include("yilian.patients.urls")),
     path("audit/", include("yilian.audit.urls")),

@@ -146,6 +146,11 @@ class User(PublicModel, AbstractBaseUser, PermissionsMixin):
         return bool(self.roles.intersection(roles))
 
     @property
+    def is_alliance_member(self) -> bool:
+        """Works in the alliance (any role but patient): has sessions, classes, visits."""
+        return bool(self.roles - {Role.PATIENT})
+
+    @property
     def is_platform_member(self) -> bool:
         """Holds a role of the platform management side (sees the whole alliance)."""
         return bool(self.roles & PLATFORM_ROLES)

@@ -8,7 +8,7 @@ import re
 
 # The path prefixes whose next segment is a secret token.
 SECRET_PATHS = re.compile(
-    r"(/patients/consent/sign/|/follow-up/answer/|/accounts/set-password/|/join/)[^/\s\"?]+"
+    r"(/patients/consent/sign/|/follow-up/answer/|/accounts/set-password/|/join/|/calendar/feed/)[^/\s\"?]+"
 )
 
 

@@ -8,9 +8,12 @@ class FollowupsConfig(AppConfig):
     verbose_name = _("Patient follow-up")
 
     def ready(self) -> None:
+        from yilian.agenda import sources
         from yilian.workflow.registry import register
 
+        from .agenda import doctor_visits
         from .kinds import KINDS
 
         for kind in KINDS:
             register(kind)
+        sources.register(doctor_visits)

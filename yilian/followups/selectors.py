@@ -80,7 +80,7 @@ def doctor_visits(user: User, which: str) -> QuerySet[FollowUpVisit]:
     (open, past the due date) or ``attention`` (missed or escalated)."""
     today = timezone.localdate()
     qs = FollowUpVisit.objects.filter(
-        plan__doctor=user, plan__request__status__in=_LIVE
+        plan__doctor=user, plan__request__status__in=LIVE_STATUSES
     ).select_related("plan", "plan__patient")
     if which == "overdue":
         return qs.filter(status=VisitStatus.DUE, due_date__lt=today).order_by("due_date", "pk")
@@ -93,7 +93,7 @@ def doctor_visits(user: User, which: str) -> QuerySet[FollowUpVisit]:
     ).order_by("due_date", "pk")
 
 
-_LIVE = [
+LIVE_STATUSES = [
     BusinessRequest.Status.SUBMITTED,
     BusinessRequest.Status.APPROVED,
     BusinessRequest.Status.DISPATCHED,

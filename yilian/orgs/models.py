@@ -9,6 +9,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from yilian.core.dates import validate_time_zone
 from yilian.core.models import PublicModel
 
 if TYPE_CHECKING:
@@ -136,6 +137,14 @@ class Hospital(PublicModel):
         _("status"), max_length=12, choices=Status.choices, default=Status.APPLYING, db_index=True
     )
     is_lead = models.BooleanField(_("lead hospital"), default=False)
+    # The zone its sessions are shown in (calendar feeds); China keeps one civil time.
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=40,
+        default=settings.TIME_ZONE,
+        validators=[validate_time_zone],
+        help_text=_("IANA name, for example Asia/Shanghai."),
+    )
 
     objects = HospitalQuerySet.as_manager()
 
