@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
+from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -15,6 +17,7 @@ from yilian.orgs import selectors as orgs
 from yilian.orgs.models import Hospital
 from yilian.workflow.selectors import kinds_user_may_apply, queue_counts, queues_for
 
+from . import pwa
 from .navigation import business_modules, has_workbench
 
 
@@ -80,3 +83,31 @@ def hospitals(request: HttpRequest) -> HttpResponse:
 def hospital_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     profile = orgs.hospital_profile(request.user, public_id)
     return render(request, "web/hospital_detail.html", {"profile": profile})
+
+
+@require_GET
+def web_manifest(request: HttpRequest) -> JsonResponse:
+    response = JsonResponse(pwa.manifest(get_language()), json_dumps_params={"ensure_ascii": False})
+    response["Content-Type"] = "application/manifest+json"
+    patch_cache_control(response, public=True, max_age=3600)
+    return response
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """Served from the site's root so it may look after every page."""
+    response = render(
+        request,
+        "web/pwa/sw.js",
+        {"config": pwa.service_worker_config()},
+        content_type="text/javascript; charset=utf-8",
+    )
+    patch_cache_control(response, no_cache=True)
+    return response
+
+
+@require_GET
+def offline(request: HttpRequest) -> HttpResponse:
+    """The page the service worker shows when a page can't be fetched. It shows nobody's
+    data: it is stored on the phone."""
+    return render(request, "web/pwa/offline.html", {"theme_color": pwa.THEME_COLOR})

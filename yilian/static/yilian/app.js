@@ -112,5 +112,14 @@
     var path = document.body.dataset.userStream;
     if (path && "WebSocket" in window) { connectUserStream(path); }
     openRequestedAction();
+    registerServiceWorker(document.body.dataset.serviceWorker);
   });
+
+  // --- The installable app: the service worker keeps the app shell and the offline page.
+  function registerServiceWorker(url) {
+    if (!url || !("serviceWorker" in navigator)) { return; }
+    navigator.serviceWorker.register(url, { scope: "/" }).catch(function () {
+      // Without it the site works as before (no secure context, private browsing …).
+    });
+  }
 })();
