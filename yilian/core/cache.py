@@ -1,0 +1,69 @@
+"""The Redis cache, degrading to "empty" when Redis is down.
+
+The cache only ever speeds things up or counts (rate limits, image tiles, health checks):
+when Redis stops, a page must still work. Each operation that cannot reach Redis behaves as
+on an empty cache — ``get`` misses, ``set``/``add`` store nothing, ``incr`` finds no key
+(``ValueError``, as Django's caches do) — and logs a warning at most once a minute.
+Rate limits therefore let requests through while Redis is down (and say so in the log).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+
+UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+_WARN_EVERY = 60.0
+_last_warning = 0.0
+
+
+def _warn(operation: str, error: Exception) -> None:
+    global _last_warning  # one process-wide throttle for one message
+    now = time.monotonic()
+    if now - _last_warning >= _WARN_EVERY:
+        _last_warning = now
+        logger.warning("cache unavailable (%s: %s); going on without it", operation, error)
+
+
+def _degrades_to(fallback: Callable[..., Any]) -> Callable:
+    def decorate(method: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(method)
+        def wrapped(self: ResilientRedisCache, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(self, *args, **kwargs)
+            except UNAVAILABLE as error:
+                _warn(method.__name__, error)
+                return fallback(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def _missing_key(key: Any, *args: Any, **kwargs: Any) -> Any:
+    raise ValueError(f"Key {key!r} not found (cache unavailable).")
+
+
+class ResilientRedisCache(RedisCache):
+    """Django's Redis cache; on a connection failure it answers as an empty cache."""
+
+    get = _degrades_to(lambda key, default=None, version=None: default)(RedisCache.get)
+    get_many = _degrades_to(lambda keys, version=None: {})(RedisCache.get_many)
+    has_key = _degrades_to(lambda key, version=None: False)(RedisCache.has_key)
+    set = _degrades_to(lambda *args, **kwargs: None)(RedisCache.set)
+    set_many = _degrades_to(lambda data, *args, **kwargs: list(data))(RedisCache.set_many)
+    add = _degrades_to(lambda *args, **kwargs: False)(RedisCache.add)
+    touch = _degrades_to(lambda *args, **kwargs: False)(RedisCache.touch)
+    delete = _degrades_to(lambda *args, **kwargs: False)(RedisCache.delete)
+    delete_many = _degrades_to(lambda *args, **kwargs: None)(RedisCache.delete_many)
+    incr = _degrades_to(_missing_key)(RedisCache.incr)
+    clear = _degrades_to(lambda: False)(RedisCache.clear)
