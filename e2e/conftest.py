@@ -125,9 +125,17 @@ def new_context(browser, live_url, request) -> Iterator[Callable[..., object]]:
     On failure a screenshot of every page is kept under test-results/."""
     contexts = []
 
+    violations: list[str] = []
+
+    def watch(message) -> None:
+        # Chromium reports every refused script, style, font or connection on the console.
+        if "Content Security Policy" in message.text:
+            violations.append(message.text)
+
     def make(viewport: dict | None = None, locale: str = "zh-CN"):
         context = browser.new_context(base_url=live_url, locale=locale, **(viewport or DESKTOP))
         context.set_default_timeout(15_000)
+        context.on("console", watch)
         contexts.append(context)
         return context
 
@@ -140,6 +148,7 @@ def new_context(browser, live_url, request) -> Iterator[Callable[..., object]]:
             for page_index, page in enumerate(context.pages):
                 page.screenshot(path=str(out / f"context{index}-page{page_index}.png"))
         context.close()
+    assert violations == [], "the Content-Security-Policy refused something a page needs"
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

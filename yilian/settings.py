@@ -75,6 +75,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "yilian.core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -229,6 +230,12 @@ DEFAULT_FROM_EMAIL = env_str("YILIAN_EMAIL_FROM", "Yilian <noreply@yilian.local>
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Extra sources per Content-Security-Policy directive (yilian/core/csp.py), e.g. an HLS
+# server on another origin: YILIAN_CSP_MEDIA_SRC=https://live.example.org
+YILIAN_CSP_EXTRA = {
+    directive: env_list(f"YILIAN_CSP_{directive.upper().replace('-', '_')}", [])
+    for directive in ("connect-src", "media-src", "img-src")
+}
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("YILIAN_SSL_REDIRECT", default=True)
