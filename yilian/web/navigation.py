@@ -206,6 +206,14 @@ MODULES: tuple[Module, ...] = (
                 _("Specifications and guidelines to read and adopt."),
             ),
         ),
+        pages=(
+            Page(
+                _("Sentinel monitoring"),
+                "sentinel:home",
+                frozenset({R.STAFF, R.HOSPITAL_ADMIN, R.MANAGER, R.PLATFORM_ADMIN}),
+            ),
+            Page(_("Sentinel alerts"), "sentinel:alerts", frozenset({R.MANAGER, R.PLATFORM_ADMIN})),
+        ),
     ),
     Module(
         "platform",
