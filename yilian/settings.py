@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "yilian.followups",
     "yilian.teaching",
     "yilian.sentinel",
+    "yilian.standards",
     "yilian.casebank",
     "yilian.analytics",
     "yilian.accession",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("follow-up/", include("yilian.followups.urls")),
     path("classroom/", include("yilian.teaching.urls")),
     path("sentinel/", include("yilian.sentinel.urls")),
+    path("standards/", include("yilian.standards.urls")),
     path("files/", include("yilian.files.urls")),
     path("rooms/", include("yilian.realtime.urls")),
     path("patients/", include("yilian.patients.urls")),

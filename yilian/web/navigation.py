@@ -213,6 +213,12 @@ MODULES: tuple[Module, ...] = (
                 frozenset({R.STAFF, R.HOSPITAL_ADMIN, R.MANAGER, R.PLATFORM_ADMIN}),
             ),
             Page(_("Sentinel alerts"), "sentinel:alerts", frozenset({R.MANAGER, R.PLATFORM_ADMIN})),
+            Page(
+                _("Standards and guidelines"),
+                "standards:list",
+                frozenset({R.STAFF, R.HOSPITAL_ADMIN, R.MANAGER, R.PLATFORM_ADMIN}),
+            ),
+            Page(_("New standard"), "standards:new", frozenset({R.MANAGER, R.PLATFORM_ADMIN})),
         ),
     ),
     Module(

@@ -13,8 +13,8 @@ from yilian.web.navigation import MODULES, business_modules, modules_for
 BUSINESS = ["medical", "teaching", "linkage", "quality"]
 CLASSROOM = ["teaching:courses"]
 CLASSROOM_MANAGED = ["teaching:courses", "teaching:course_new"]
-QUALITY = ["sentinel:home"]
-QUALITY_MANAGED = ["sentinel:home", "sentinel:alerts"]
+QUALITY = ["sentinel:home", "standards:list"]
+QUALITY_MANAGED = ["sentinel:home", "sentinel:alerts", "standards:list", "standards:new"]
 
 
 def _menu(user) -> dict[str, list[str]]:
