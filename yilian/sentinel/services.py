@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,16 +19,20 @@ from yilian.accounts.models import User
 from yilian.accounts.roles import Role
 from yilian.analytics.services import record_activity
 from yilian.notify.services import notify
+from yilian.orgs.models import Hospital
 from yilian.workflow.models import Action
 
 from .baseline import judge
 from .models import (
+    MIN_BASELINE_POINTS,
     Alert,
     AlertNote,
     AlertRule,
     AlertStatus,
     Indicator,
+    Programme,
     ReportValue,
+    RuleKind,
     Site,
     WeeklyReport,
     monday_of,
@@ -249,3 +254,131 @@ def acknowledge_alert(alert: Alert, *, actor: User, comment: str = "") -> Alert:
 
 def close_alert(alert: Alert, *, actor: User, comment: str) -> Alert:
     return _handle(alert, actor=actor, action=AlertNote.Action.CLOSE, comment=comment)
+
+
+# --- programme set-up (platform managers) -----------------------------------------------
+
+
+def _check_monitor(actor: User) -> None:
+    if not is_monitor(actor):
+        raise PermissionDenied(_("Only platform managers set up sentinel programmes."))
+
+
+def save_programme(
+    *,
+    actor: User,
+    code: str,
+    name: str,
+    description: str = "",
+    due_days: int = 1,
+    active: bool = True,
+    programme: Programme | None = None,
+) -> Programme:
+    _check_monitor(actor)
+    clash = Programme.objects.filter(code=code)
+    if programme is not None:
+        clash = clash.exclude(pk=programme.pk)
+    if clash.exists():
+        raise ValidationError({"code": _("Another programme has this code.")})
+    fields = {
+        "code": code,
+        "name": name,
+        "description": description,
+        "due_days": due_days,
+        "active": active,
+    }
+    if programme is None:
+        return Programme.objects.create(**fields)
+    for field, value in fields.items():
+        setattr(programme, field, value)
+    programme.save(update_fields=[*fields, "updated_at"])
+    return programme
+
+
+def add_indicator(
+    programme: Programme,
+    *,
+    actor: User,
+    code: str,
+    label: str,
+    not_above: Indicator | None = None,
+) -> Indicator:
+    """Append an indicator; sites report it from their next report on."""
+    _check_monitor(actor)
+    if programme.indicators.filter(code=code).exists():
+        raise ValidationError({"code": _("The programme already has an indicator with this code.")})
+    if not_above is not None and not_above.programme_id != programme.pk:
+        raise ValidationError({"not_above": _("Choose an indicator of this programme.")})
+    with transaction.atomic():
+        Programme.objects.select_for_update().get(pk=programme.pk)
+        position = (programme.indicators.aggregate(m=Max("position"))["m"] or 0) + 1
+        return Indicator.objects.create(
+            programme=programme, code=code, label=label, not_above=not_above, position=position
+        )
+
+
+def add_site(programme: Programme, *, actor: User, hospital: Hospital, since: date) -> Site:
+    """Designate ``hospital`` as a sentinel site (again, if it was withdrawn)."""
+    _check_monitor(actor)
+    monday = monday_of(since)
+    site, created = Site.objects.get_or_create(
+        programme=programme, hospital=hospital, defaults={"since": monday}
+    )
+    if not created and not site.active:
+        site.active = True
+        site.save(update_fields=["active", "updated_at"])
+    return site
+
+
+def set_site_active(site: Site, *, actor: User, active: bool) -> Site:
+    """Withdraw a site (its reports and alerts stay) or designate it again."""
+    _check_monitor(actor)
+    site.active = active
+    site.save(update_fields=["active", "updated_at"])
+    return site
+
+
+def save_rule(
+    programme: Programme,
+    *,
+    actor: User,
+    indicator: Indicator,
+    name: str,
+    kind: str,
+    threshold: int | None = None,
+    baseline_weeks: int = 8,
+    sd_multiplier: Decimal = Decimal(2),
+    min_count: int = 5,
+    rule: AlertRule | None = None,
+) -> AlertRule:
+    _check_monitor(actor)
+    if indicator.programme_id != programme.pk:
+        raise ValidationError({"indicator": _("Choose an indicator of this programme.")})
+    if kind == RuleKind.THRESHOLD and threshold is None:
+        raise ValidationError({"threshold": _("A threshold rule needs its threshold.")})
+    if kind == RuleKind.BASELINE and baseline_weeks < MIN_BASELINE_POINTS:
+        raise ValidationError(
+            {"baseline_weeks": _("Use at least %(n)s weeks.") % {"n": MIN_BASELINE_POINTS}}
+        )
+    fields = {
+        "indicator": indicator,
+        "name": name,
+        "kind": kind,
+        "threshold": threshold if kind == RuleKind.THRESHOLD else None,
+        "baseline_weeks": baseline_weeks,
+        "sd_multiplier": sd_multiplier,
+        "min_count": min_count,
+    }
+    if rule is None:
+        return AlertRule.objects.create(programme=programme, **fields)
+    for field, value in fields.items():
+        setattr(rule, field, value)
+    rule.save(update_fields=[*fields, "updated_at"])
+    return rule
+
+
+def set_rule_active(rule: AlertRule, *, actor: User, active: bool) -> AlertRule:
+    _check_monitor(actor)
+    rule.active = active
+    rule.save(update_fields=["active", "updated_at"])
+    return rule

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +22,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from yilian.core.pagination import paginate
 
 from . import selectors, services
-from .forms import AlertActionForm, ReportForm
+from .forms import (
+    AlertActionForm,
+    IndicatorForm,
+    ProgrammeForm,
+    ReportForm,
+    RuleForm,
+    SiteForm,
+)
 from .models import AlertStatus, Site, monday_of, parse_week, week_label
 from .policies import is_monitor, may_report, may_use
 
@@ -267,3 +274,119 @@ def alert_handle(request: HttpRequest, public_id: UUID) -> HttpResponse:
             )
             return redirect("sentinel:alert", public_id=alert.public_id)
     return _alert_page(request, alert, form, status=422)
+
+
+# --- programme set-up (platform managers) -----------------------------------------------
+
+
+def _monitors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not is_monitor(request.user):
+            raise PermissionDenied(_("Only platform managers set up sentinel programmes."))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+    else:
+        for error in exc.messages:
+            form.add_error(None, error)
+
+
+@require_http_methods(["GET", "POST"])
+@_monitors
+def programme_new(request: HttpRequest) -> HttpResponse:
+    form = ProgrammeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            programme = services.save_programme(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("The programme was created; add its indicators."))
+            return redirect("sentinel:setup", public_id=programme.public_id)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "sentinel/programme_new.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@_monitors
+def programme_setup(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """A programme's definition: its details, indicators, sentinel sites and alert rules,
+    each with its own small form (``part`` says which one was posted)."""
+    programme = selectors.get_programme(request.user, public_id)
+    user = request.user
+    # Each form has its own prefix: four forms on one page, no clashing names or ids.
+    forms: dict[str, Any] = {
+        "programme": ProgrammeForm(
+            prefix="programme", initial=ProgrammeForm.for_programme(programme).initial
+        ),
+        "indicator": IndicatorForm(programme, prefix="indicator"),
+        "site": SiteForm(programme, prefix="site"),
+        "rule": RuleForm(programme, prefix="rule"),
+    }
+    part = request.POST.get("part", "") if request.method == "POST" else ""
+    if part in ("site_active", "rule_active"):
+        active = request.POST.get("active") == "1"
+        if part == "site_active":
+            site = selectors.get_site(user, request.POST.get("site", ""))
+            if site.programme_id != programme.pk:
+                raise Http404
+            services.set_site_active(site, actor=user, active=active)
+        else:
+            given = request.POST.get("rule", "")
+            rule = programme.rules.filter(public_id=given).first() if _is_uuid(given) else None
+            if rule is None:
+                raise Http404
+            services.set_rule_active(rule, actor=user, active=active)
+        messages.success(request, _("Saved."))
+        return redirect("sentinel:setup", public_id=programme.public_id)
+    if part in forms:
+        form_class = {
+            "programme": ProgrammeForm,
+            "indicator": IndicatorForm,
+            "site": SiteForm,
+            "rule": RuleForm,
+        }[part]
+        form = (
+            form_class(request.POST, prefix=part)
+            if part == "programme"
+            else form_class(programme, request.POST, prefix=part)
+        )
+        forms[part] = form
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if part == "programme":
+                    services.save_programme(actor=user, programme=programme, **data)
+                elif part == "indicator":
+                    services.add_indicator(programme, actor=user, **data)
+                elif part == "site":
+                    services.add_site(programme, actor=user, **data)
+                else:
+                    services.save_rule(programme, actor=user, **data)
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("sentinel:setup", public_id=programme.public_id)
+    return render(
+        request,
+        "sentinel/setup.html",
+        {
+            "programme": programme,
+            "forms": forms,
+            "indicators": programme.indicators.select_related("not_above"),
+            "sites": programme.sites.select_related("hospital"),
+            "rules": programme.rules.select_related("indicator"),
+            "posted": part,
+        },
+        status=422 if part in forms else 200,
+    )
