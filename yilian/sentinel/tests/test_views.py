@@ -160,3 +160,28 @@ def test_programme_page_has_trend_data_per_province_and_site(
     assert ili_last({"site": str(site_a.public_id)}) == 5
     table = parse(client.get(url)).one("table", id="site-rows")
     assert len(table.find_all("tr", data_site=True)) == 2
+
+
+def test_programme_page_queries_do_not_grow_with_sites(
+    login, manager, programme, site_a, lead_hospital
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from yilian.orgs.tests.factories import HospitalFactory
+
+    from ..models import Site
+
+    client = login(manager)
+    url = reverse("sentinel:programme", args=[programme.public_id])
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    one = count()
+    for _n in range(4):
+        hospital = HospitalFactory(alliance=lead_hospital.alliance)
+        Site.objects.create(programme=programme, hospital=hospital, since=site_a.since)
+    assert count() == one
