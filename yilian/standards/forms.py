@@ -15,6 +15,7 @@ class StandardForm(forms.Form):
     category = forms.ModelChoiceField(
         label=_("Category"), queryset=Category.objects.all(), required=False
     )
+    new_category = forms.CharField(label=_("Or a new category"), max_length=60, required=False)
     summary = forms.CharField(label=_("Summary"), widget=forms.Textarea, required=False)
     tiers = forms.MultipleChoiceField(
         label=_("Hospital tiers"),

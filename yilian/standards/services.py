@@ -34,6 +34,13 @@ def _check_manager(actor: User) -> None:
         raise PermissionDenied(_("Only platform managers may manage standards."))
 
 
+def category_named(name: str, *, actor: User) -> Category:
+    """The category called ``name``, made if it is new."""
+    _check_manager(actor)
+    category, _created = Category.objects.get_or_create(name=name.strip())
+    return category
+
+
 def save_standard(
     *,
     actor: User,

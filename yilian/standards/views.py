@@ -148,13 +148,16 @@ def standard_form(request: HttpRequest, public_id: UUID | None = None) -> HttpRe
         form = StandardForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
+            category = data["category"]
             try:
+                if data["new_category"].strip():
+                    category = services.category_named(data["new_category"], actor=request.user)
                 standard = services.save_standard(
                     actor=request.user,
                     standard=standard,
                     title=data["title"],
                     code=data["code"],
-                    category=data["category"],
+                    category=category,
                     summary=data["summary"],
                     pass_mark=data["pass_mark"],
                     tiers=data["tiers"],

@@ -10,7 +10,7 @@ from django.urls import reverse
 from yilian.core.tests.html import field_errors, parse
 
 from .. import services
-from ..models import Acknowledgement, StandardVersion
+from ..models import Acknowledgement, Standard, StandardVersion
 from .conftest import pdf_upload
 
 pytestmark = pytest.mark.django_db
@@ -117,9 +117,17 @@ def test_manager_creates_a_standard_and_a_bad_form_keeps_input(login, manager, h
     assert parse(bad).one("input", name="title").get("value") == "Sepsis bundle"
     good = client.post(
         reverse("standards:new"),
-        {"title": "Sepsis bundle", "pass_mark": "80", "roles": ["staff"], "tiers": ["county"]},
+        {
+            "title": "Sepsis bundle",
+            "pass_mark": "80",
+            "roles": ["staff"],
+            "tiers": ["county"],
+            "new_category": "Infection",
+        },
     )
     assert good.status_code == 302
+    created = Standard.objects.get(title="Sepsis bundle")
+    assert created.category.name == "Infection" and created.target_tiers == ["county"]
 
 
 def test_a_wrong_file_is_refused_and_nothing_published(login, manager, standard):
