@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "yilian.clinics",
     "yilian.followups",
     "yilian.teaching",
+    "yilian.sentinel",
+    "yilian.standards",
     "yilian.casebank",
     "yilian.analytics",
     "yilian.accession",

@@ -16,6 +16,8 @@ urlpatterns = [
     path("clinics/", include("yilian.clinics.urls")),
     path("follow-up/", include("yilian.followups.urls")),
     path("classroom/", include("yilian.teaching.urls")),
+    path("sentinel/", include("yilian.sentinel.urls")),
+    path("standards/", include("yilian.standards.urls")),
     path("files/", include("yilian.files.urls")),
     path("calendar/", include("yilian.agenda.urls")),
     path("rooms/", include("yilian.realtime.urls")),

@@ -206,6 +206,20 @@ MODULES: tuple[Module, ...] = (
                 _("Specifications and guidelines to read and adopt."),
             ),
         ),
+        pages=(
+            Page(
+                _("Sentinel monitoring"),
+                "sentinel:home",
+                frozenset({R.STAFF, R.HOSPITAL_ADMIN, R.MANAGER, R.PLATFORM_ADMIN}),
+            ),
+            Page(_("Sentinel alerts"), "sentinel:alerts", frozenset({R.MANAGER, R.PLATFORM_ADMIN})),
+            Page(
+                _("Standards and guidelines"),
+                "standards:list",
+                frozenset({R.STAFF, R.HOSPITAL_ADMIN, R.MANAGER, R.PLATFORM_ADMIN}),
+            ),
+            Page(_("New standard"), "standards:new", frozenset({R.MANAGER, R.PLATFORM_ADMIN})),
+        ),
     ),
     Module(
         "platform",

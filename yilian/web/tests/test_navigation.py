@@ -13,6 +13,8 @@ from yilian.web.navigation import MODULES, business_modules, modules_for
 BUSINESS = ["medical", "teaching", "linkage", "quality"]
 CLASSROOM = ["teaching:courses"]
 CLASSROOM_MANAGED = ["teaching:courses", "teaching:course_new"]
+QUALITY = ["sentinel:home", "standards:list"]
+QUALITY_MANAGED = ["sentinel:home", "sentinel:alerts", "standards:list", "standards:new"]
 
 
 def _menu(user) -> dict[str, list[str]]:
@@ -24,6 +26,7 @@ def test_staff_gets_the_four_business_modules_and_no_management_pages(staff_a):
     assert _menu(staff_a) == {
         **{key: [] for key in BUSINESS},
         "teaching": CLASSROOM,
+        "quality": QUALITY,
         "medical": ["patients:list", "realtime:rooms", "casebank:list", "followups:due"],
     }
 
@@ -40,6 +43,7 @@ def test_hospital_admin_gets_registrations_member_hospitals_and_the_overview(hos
     assert _menu(hospital_admin_a) == {
         **{key: [] for key in BUSINESS},
         "teaching": CLASSROOM,
+        "quality": QUALITY,
         "medical": ["patients:list", "realtime:rooms", "followups:due", "followups:templates"],
         "platform": [
             "accounts:registrations",
@@ -57,6 +61,7 @@ def test_platform_admin_gets_every_module_and_page(platform_admin):
     assert _menu(platform_admin) == {
         **{key: [] for key in BUSINESS},
         "teaching": CLASSROOM_MANAGED,
+        "quality": QUALITY_MANAGED,
         "linkage": ["linkage:quotas", "linkage:special_types"],
         "platform": [
             "accounts:registrations",
@@ -78,6 +83,7 @@ def test_manager_gets_every_module_but_not_registrations(manager):
     assert _menu(manager) == {
         **{key: [] for key in BUSINESS},
         "teaching": CLASSROOM_MANAGED,
+        "quality": QUALITY_MANAGED,
         "medical": ["casebank:list", "followups:templates"],
         "linkage": ["linkage:quotas"],
         "platform": [
@@ -139,6 +145,7 @@ def test_a_user_with_two_roles_gets_the_union_once(make_user, hospital_a):
     assert _menu(user) == {
         **{key: [] for key in BUSINESS},
         "teaching": CLASSROOM,
+        "quality": QUALITY,
         "medical": [
             "patients:list",
             "realtime:rooms",
