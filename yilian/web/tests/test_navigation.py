@@ -25,6 +25,7 @@ def test_staff_gets_the_four_business_modules_and_no_management_pages(staff_a):
         **{key: [] for key in BUSINESS},
         "teaching": CLASSROOM,
         "medical": ["patients:list", "realtime:rooms", "casebank:list", "followups:due"],
+        "quality": ["reporting:mine"],
     }
 
 
@@ -41,6 +42,7 @@ def test_hospital_admin_gets_registrations_member_hospitals_and_the_overview(hos
         **{key: [] for key in BUSINESS},
         "teaching": CLASSROOM,
         "medical": ["patients:list", "realtime:rooms", "followups:due", "followups:templates"],
+        "quality": ["reporting:mine"],
         "platform": [
             "accounts:registrations",
             "web:hospitals",
@@ -58,6 +60,7 @@ def test_platform_admin_gets_every_module_and_page(platform_admin):
         **{key: [] for key in BUSINESS},
         "teaching": CLASSROOM_MANAGED,
         "linkage": ["linkage:quotas", "linkage:special_types"],
+        "quality": ["reporting:rates", "reporting:datasets"],
         "platform": [
             "accounts:registrations",
             "web:hospitals",
@@ -80,6 +83,7 @@ def test_manager_gets_every_module_but_not_registrations(manager):
         "teaching": CLASSROOM_MANAGED,
         "medical": ["casebank:list", "followups:templates"],
         "linkage": ["linkage:quotas"],
+        "quality": ["reporting:queue", "reporting:rates"],
         "platform": [
             "web:hospitals",
             "accession:applications",
@@ -146,6 +150,7 @@ def test_a_user_with_two_roles_gets_the_union_once(make_user, hospital_a):
             "casebank:list",
             "followups:due",
         ],
+        "quality": ["reporting:mine"],
     }
 
 
