@@ -210,7 +210,8 @@ def _post(indicator_rows, rule_rows, **fields):
 ROWS = [
     {"code": "numerator", "label": "分子", "type": "number", "required": "on"},
     {"code": "denominator", "label": "分母", "type": "number", "required": "on"},
-    {"code": "rate", "label": "比率", "type": "computed", "expression": "numerator * 100 / denominator"},
+    {"code": "rate", "label": "比率", "type": "computed",
+     "expression": "numerator * 100 / denominator"},
 ]  # fmt: skip
 
 

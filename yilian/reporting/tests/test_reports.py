@@ -180,7 +180,7 @@ def test_two_colleagues_saving_at_once_have_one_winner(staff_a, make_user, perio
 
     winners = [r for r in results if isinstance(r, Submission)]
     assert len(winners) == 1, results
-    assert isinstance([r for r in results if r not in winners][0], StaleReport), results
+    assert isinstance(next(r for r in results if r not in winners), StaleReport), results
     assert Submission.objects.get().version == 1
 
 
