@@ -960,6 +960,10 @@ def _read_rows(upload: Any) -> list[tuple[int, list[Any]]]:
     return rows
 
 
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 def _period_of(cell: Any, periods: Mapping[str, Period]) -> Period | None:
     if isinstance(cell, datetime | date):
         start = cell.date() if isinstance(cell, datetime) else cell
@@ -1003,9 +1007,9 @@ def import_workbook(*, actor: User, dataset: Dataset, upload: Any, submit: bool)
     planned: list[tuple[Period, dict[str, Any]]] = []
     seen: dict[int, int] = {}
     for number, cells in rows[CODE_ROW:]:
-        if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
-            continue
         raw = {code: cells[i] if i < len(cells) else None for i, code in enumerate(codes) if code}
+        if all(_blank(v) for k, v in raw.items() if k != PERIOD_CODE):
+            continue  # a period left empty is not reported by this file
         label = str(raw.get(PERIOD_CODE) or "").strip()
         problem = RowProblem(number, label)
         period = _period_of(raw.get(PERIOD_CODE), periods)
