@@ -139,7 +139,7 @@ class RuleForm(forms.Form):
 
 
 IndicatorFormSet = forms.formset_factory(
-    IndicatorForm, extra=2, can_delete=True, max_num=services.MAX_INDICATORS, validate_max=True
+    IndicatorForm, extra=3, can_delete=True, max_num=services.MAX_INDICATORS, validate_max=True
 )
 RuleFormSet = forms.formset_factory(
     RuleForm, extra=1, can_delete=True, max_num=services.MAX_RULES, validate_max=True

@@ -263,7 +263,13 @@ class Value(models.Model):
     @property
     def typed(self) -> Decimal | str | dt.date | None:
         if self.indicator.is_numeric:
-            return self.number
+            if self.number is None:
+                return None
+            if self.indicator.is_computed:  # shown with the indicator's decimal places
+                return self.number.quantize(Decimal(1).scaleb(-self.indicator.decimals))
+            if self.number == self.number.to_integral_value():
+                return self.number.quantize(Decimal(1))
+            return self.number.normalize()
         if self.indicator.type == IndicatorType.DATE:
             return self.date
         return self.text or None
