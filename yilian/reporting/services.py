@@ -497,6 +497,8 @@ def compute(indicators: Sequence[Indicator], values: dict[str, Any]) -> dict[str
         numeric = {i.code: out.get(i.code) for i in indicators if i.is_numeric}
         for ind in computed:
             result = expressions.evaluate(ind.expression, numeric)
+            if result is not None and abs(result) >= MAX_ABS * 100:
+                result = None  # beyond what a report can hold: no value rather than a wrong one
             if result is not None:
                 result = result.quantize(Decimal(1).scaleb(-ind.decimals), ROUND_HALF_UP)
             out[ind.code] = numeric[ind.code] = result

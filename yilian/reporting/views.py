@@ -288,16 +288,22 @@ def upload(request: HttpRequest, public_id: str) -> HttpResponse:
 # --- review (the management team) ---------------------------------------------------------
 
 
+def _dataset_from(choices: Any, public_id: str | None) -> Dataset | None:
+    """The dataset of the filter (None for none, or for a malformed id)."""
+    if not public_id:
+        return None
+    try:
+        return choices.filter(public_id=public_id).first()
+    except ValidationError:
+        return None
+
+
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     if not selectors.may_review(request.user):
         raise Http404
     datasets_all = selectors.datasets_for_rates(request.user)
-    chosen = (
-        datasets_all.filter(public_id=request.GET.get("dataset") or None).first()
-        if request.GET.get("dataset")
-        else None
-    )
+    chosen = _dataset_from(datasets_all, request.GET.get("dataset"))
     status = request.GET.get("status", "")
     search = request.GET.get("q", "").strip()[:60]
     page = paginate(
@@ -412,14 +418,7 @@ def rates(request: HttpRequest) -> HttpResponse:
     if not selectors.may_view_rates(request.user):
         raise Http404
     choices = selectors.datasets_for_rates(request.user)
-    wanted = request.GET.get("dataset")
-    dataset: Dataset | None = None
-    if wanted:
-        try:
-            dataset = choices.filter(public_id=wanted).first()
-        except ValidationError:
-            dataset = None
-    dataset = dataset or choices.first()
+    dataset = _dataset_from(choices, request.GET.get("dataset")) or choices.first()
     period = None
     result = None
     if dataset is not None:

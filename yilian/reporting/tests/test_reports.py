@@ -308,3 +308,12 @@ def test_the_review_queue_has_a_fixed_number_of_queries(
     with django_assert_max_num_queries(12):
         response = client.get(reverse("reporting:queue"))
     assert len(parse(response).find_all("tr", data_report=True)) == 4
+
+
+def test_filters_with_a_malformed_dataset_id_are_ignored(login, manager, staff_a, period):
+    report = _submit(staff_a, period)
+    client = login(manager)
+    queue = client.get(reverse("reporting:queue"), {"dataset": "not-a-uuid"})
+    assert queue.status_code == 200
+    assert parse(queue).one("tr", data_report=str(report.public_id))
+    assert client.get(reverse("reporting:rates"), {"dataset": "not-a-uuid"}).status_code == 200
