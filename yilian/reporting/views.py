@@ -413,6 +413,21 @@ def _pct(value: Any) -> str:
     return "" if value is None else f"{value}%"
 
 
+def _chart(result: selectors.Rates) -> dict[str, Any]:
+    """The chart's data: the rates per province (floats for the browser)."""
+    rows = result.by_province
+
+    def floats(values: list[Any]) -> list[float | None]:
+        return [None if v is None else float(v) for v in values]
+
+    return {
+        "labels": [r.label for r in rows],
+        "reporting": floats([r.reporting_rate for r in rows]),
+        "on_time": floats([r.on_time_rate for r in rows]),
+        "names": {"reporting": gettext("Reporting rate"), "on_time": gettext("On-time rate")},
+    }
+
+
 @login_required
 def rates(request: HttpRequest) -> HttpResponse:
     if not selectors.may_view_rates(request.user):
@@ -478,6 +493,7 @@ def rates(request: HttpRequest) -> HttpResponse:
             "period": period,
             "periods": dataset.periods.order_by("-start") if dataset else [],
             "rates": result,
+            "chart": _chart(result) if result else None,
             "tables": [
                 ("hospital", BY["hospital"], result.by_hospital),
                 ("tier", BY["tier"], result.by_tier),

@@ -4,6 +4,7 @@ worked out by hand; the page and its export."""
 from __future__ import annotations
 
 import io
+import json
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
@@ -103,6 +104,11 @@ def test_the_rates_page_and_its_export(login, manager, setting):
     page = parse(client.get(reverse("reporting:rates"), params))
     assert page.one(id="total-reporting-rate").text == "75.0%"
     assert page.one(id="total-on-time-rate").text == "50.0%"
+    chart = json.loads(page.one("script", id="rates-chart-data").text)
+    assert dict(zip(chart["labels"], chart["reporting"], strict=True)) == {
+        "江苏省": 100.0,
+        "浙江省": 66.7,
+    }
 
     response = client.get(reverse("reporting:rates"), {**params, "by": "tier", "format": "xlsx"})
     sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
