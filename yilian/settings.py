@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "yilian.analytics",
     "yilian.accession",
     "yilian.supervision",
+    "yilian.reporting",
     "yilian.imaging",
     "yilian.realtime",
     "yilian.web",

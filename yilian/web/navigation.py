@@ -207,6 +207,14 @@ MODULES: tuple[Module, ...] = (
             ),
         ),
         pages=(
+            Page(_("My reports"), "reporting:mine", frozenset({R.STAFF, R.HOSPITAL_ADMIN})),
+            Page(_("Report review"), "reporting:queue", frozenset({R.MANAGER})),
+            Page(
+                _("Reporting rates"),
+                "reporting:rates",
+                frozenset({R.MANAGER, R.PLATFORM_ADMIN}),
+            ),
+            Page(_("Datasets"), "reporting:datasets", frozenset({R.PLATFORM_ADMIN})),
             Page(
                 _("Sentinel monitoring"),
                 "sentinel:home",

@@ -28,6 +28,7 @@ def test_staff_gets_the_four_business_modules_and_no_management_pages(staff_a):
         "teaching": CLASSROOM,
         "quality": QUALITY,
         "medical": ["patients:list", "realtime:rooms", "casebank:list", "followups:due"],
+        "quality": ["reporting:mine"],
     }
 
 
@@ -45,6 +46,7 @@ def test_hospital_admin_gets_registrations_member_hospitals_and_the_overview(hos
         "teaching": CLASSROOM,
         "quality": QUALITY,
         "medical": ["patients:list", "realtime:rooms", "followups:due", "followups:templates"],
+        "quality": ["reporting:mine"],
         "platform": [
             "accounts:registrations",
             "web:hospitals",
@@ -63,6 +65,7 @@ def test_platform_admin_gets_every_module_and_page(platform_admin):
         "teaching": CLASSROOM_MANAGED,
         "quality": QUALITY_MANAGED,
         "linkage": ["linkage:quotas", "linkage:special_types"],
+        "quality": ["reporting:rates", "reporting:datasets"],
         "platform": [
             "accounts:registrations",
             "web:hospitals",
@@ -86,6 +89,7 @@ def test_manager_gets_every_module_but_not_registrations(manager):
         "quality": QUALITY_MANAGED,
         "medical": ["casebank:list", "followups:templates"],
         "linkage": ["linkage:quotas"],
+        "quality": ["reporting:queue", "reporting:rates"],
         "platform": [
             "web:hospitals",
             "accession:applications",
@@ -153,6 +157,7 @@ def test_a_user_with_two_roles_gets_the_union_once(make_user, hospital_a):
             "casebank:list",
             "followups:due",
         ],
+        "quality": ["reporting:mine"],
     }
 
 
