@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "yilian.referrals",
     "yilian.clinics",
     "yilian.followups",
+    "yilian.registries",
     "yilian.teaching",
     "yilian.casebank",
     "yilian.analytics",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("audit/", include("yilian.audit.urls")),
     path("analytics/", include("yilian.analytics.urls")),
     path("cases/", include("yilian.casebank.urls")),
+    path("quality/registries/", include("yilian.registries.urls")),
     path("", include("yilian.accession.urls")),
     path("supervision/", include("yilian.supervision.urls")),
     path("i18n/setlang/", set_language, name="set_language"),

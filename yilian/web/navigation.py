@@ -206,6 +206,20 @@ MODULES: tuple[Module, ...] = (
                 _("Specifications and guidelines to read and adopt."),
             ),
         ),
+        pages=(
+            Page(_("Registry cases"), "registries:cases", frozenset({R.STAFF, R.HOSPITAL_ADMIN})),
+            Page(
+                _("Quality indicators"),
+                "registries:indicators",
+                frozenset({R.MANAGER, R.PLATFORM_ADMIN, R.HOSPITAL_ADMIN}),
+            ),
+            Page(
+                _("Reporting coverage"),
+                "registries:coverage",
+                frozenset({R.STAFF, R.MANAGER, R.PLATFORM_ADMIN, R.HOSPITAL_ADMIN}),
+            ),
+            Page(_("Disease registries"), "registries:designer", frozenset({R.PLATFORM_ADMIN})),
+        ),
     ),
     Module(
         "platform",

@@ -13,6 +13,10 @@ from yilian.web.navigation import MODULES, business_modules, modules_for
 BUSINESS = ["medical", "teaching", "linkage", "quality"]
 CLASSROOM = ["teaching:courses"]
 CLASSROOM_MANAGED = ["teaching:courses", "teaching:course_new"]
+QUALITY_STAFF = ["registries:cases", "registries:coverage"]
+QUALITY_HOSPITAL_ADMIN = ["registries:cases", "registries:indicators", "registries:coverage"]
+QUALITY_MANAGER = ["registries:indicators", "registries:coverage"]
+QUALITY_PLATFORM_ADMIN = [*QUALITY_MANAGER, "registries:designer"]
 
 
 def _menu(user) -> dict[str, list[str]]:
@@ -25,6 +29,7 @@ def test_staff_gets_the_four_business_modules_and_no_management_pages(staff_a):
         **{key: [] for key in BUSINESS},
         "teaching": CLASSROOM,
         "medical": ["patients:list", "realtime:rooms", "casebank:list", "followups:due"],
+        "quality": QUALITY_STAFF,
     }
 
 
@@ -41,6 +46,7 @@ def test_hospital_admin_gets_registrations_member_hospitals_and_the_overview(hos
         **{key: [] for key in BUSINESS},
         "teaching": CLASSROOM,
         "medical": ["patients:list", "realtime:rooms", "followups:due", "followups:templates"],
+        "quality": QUALITY_HOSPITAL_ADMIN,
         "platform": [
             "accounts:registrations",
             "web:hospitals",
@@ -58,6 +64,7 @@ def test_platform_admin_gets_every_module_and_page(platform_admin):
         **{key: [] for key in BUSINESS},
         "teaching": CLASSROOM_MANAGED,
         "linkage": ["linkage:quotas", "linkage:special_types"],
+        "quality": QUALITY_PLATFORM_ADMIN,
         "platform": [
             "accounts:registrations",
             "web:hospitals",
@@ -80,6 +87,7 @@ def test_manager_gets_every_module_but_not_registrations(manager):
         "teaching": CLASSROOM_MANAGED,
         "medical": ["casebank:list", "followups:templates"],
         "linkage": ["linkage:quotas"],
+        "quality": QUALITY_MANAGER,
         "platform": [
             "web:hospitals",
             "accession:applications",
@@ -146,6 +154,7 @@ def test_a_user_with_two_roles_gets_the_union_once(make_user, hospital_a):
             "casebank:list",
             "followups:due",
         ],
+        "quality": QUALITY_STAFF,
     }
 
 
