@@ -59,7 +59,7 @@ class Unit(models.TextChoices):
     DAYS = "days", gettext_lazy("days")
 
 
-_UNIT_SECONDS = {Unit.MINUTES: 60, Unit.HOURS: 3600, Unit.DAYS: 86400}
+_UNIT_SECONDS: dict[str, int] = {"minutes": 60, "hours": 3600, "days": 86400}
 
 # Built-in values every case has (the case's own columns), usable in conditions and as the
 # ends of derived durations.
@@ -406,7 +406,7 @@ def clean_condition(raw: Any, names: Mapping[str, Field], *, where: str) -> dict
     comparisons that make no sense for a type and values of the wrong type are refused
     here, when the indicator is defined, not when rates are computed."""
     _check(raw, names, where, depth=0)
-    return raw  # type: ignore[no-any-return]
+    return dict(raw)
 
 
 def _check(node: Any, names: Mapping[str, Field], where: str, *, depth: int) -> None:

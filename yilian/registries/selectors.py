@@ -55,7 +55,7 @@ def get_registry_for_user(user: User, public_id: UUID | str) -> Registry:
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
-    if not may_report(user):
+    if not may_report(user) or user.hospital_id is None:
         return Case.objects.none()
     return Case.objects.filter(hospital_id=user.hospital_id).select_related(
         "registry", "patient", "hospital"

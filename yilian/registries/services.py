@@ -191,6 +191,8 @@ def create_case(*, actor: User, registry: Registry, data: CaseData, submit: bool
     if not registry.is_active:
         raise PermissionDenied(_("This registry is closed for reporting."))
     values = _clean_case(actor, registry, data, complete=submit)
+    hospital = actor.hospital
+    assert hospital is not None  # may_report: a member of a hospital
     if (
         values["patient"] is not None
         and Case.objects.filter(
@@ -202,7 +204,7 @@ def create_case(*, actor: User, registry: Registry, data: CaseData, submit: bool
         with transaction.atomic():
             case = Case.objects.create(
                 registry=registry,
-                hospital_id=actor.hospital_id,
+                hospital=hospital,
                 created_by=actor,
                 **values,
             )
