@@ -359,3 +359,46 @@ class DischargeCountForm(forms.Form):
     def __init__(self, *args: Any, registries: QuerySet[Registry], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["registry"].queryset = registries
+
+
+class DischargeImportForm(forms.Form):
+    """A spreadsheet of discharge counts: registry code, month (YYYY-MM), count; the first
+    row is a header."""
+
+    file = forms.FileField(
+        label=_("Spreadsheet (CSV or Excel)"),
+        help_text=_(
+            "Columns: registry code, month (YYYY-MM), eligible discharges; first row a header."
+        ),
+    )
+
+    def rows(self) -> list[tuple[int, list[Any]]]:
+        """The data rows with their row numbers in the file (the header is row 1)."""
+        upload = self.cleaned_data["file"]
+        name = (upload.name or "").lower()
+        if upload.size > 2 * 1024 * 1024:
+            raise forms.ValidationError(_("The file is larger than 2 MB."))
+        if name.endswith(".xlsx"):
+            from openpyxl import load_workbook
+
+            try:
+                book = load_workbook(upload, read_only=True, data_only=True)
+            except Exception:  # any unreadable workbook gets the same answer
+                raise forms.ValidationError(_("This is not an Excel workbook.")) from None
+            sheet = book.worksheets[0]
+            found = [
+                (n, ["" if c is None else c for c in row])
+                for n, row in enumerate(sheet.iter_rows(values_only=True), start=1)
+            ]
+        elif name.endswith(".csv"):
+            import csv
+            import io
+
+            try:
+                text = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise forms.ValidationError(_("Save the CSV file as UTF-8.")) from None
+            found = list(enumerate(csv.reader(io.StringIO(text)), start=1))
+        else:
+            raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
+        return [(n, list(cells)) for n, cells in found[1:] if any(str(c).strip() for c in cells)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -330,3 +330,63 @@ def set_discharge_count(
             row.entered_by = actor
             row.save(update_fields=["count", "entered_by", "updated_at"])
     return row
+
+
+def import_discharge_counts(*, actor: User, rows: list[tuple[int, list[Any]]]) -> int:
+    """Record many discharge counts at once — ``(row number, [registry code, month
+    YYYY-MM, count])`` from a spreadsheet — all or nothing: a file with bad rows names
+    each of them with its reason and saves none."""
+    if not may_report(actor) or actor.hospital is None:
+        raise PermissionDenied(_("Only the staff of a member hospital report discharges."))
+    registries = {
+        r.code: r for r in Registry.objects.filter(alliance_id=actor.hospital.alliance_id)
+    }
+    current = month_start(timezone.localdate())
+    errors: list[str] = []
+    parsed: list[tuple[Registry, date, int]] = []
+    seen: set[tuple[str, date]] = set()
+    for number, cells in rows:
+        code, month_text, count_text = ([*cells, "", "", ""])[:3]
+        code = str(code or "").strip()
+        registry = registries.get(code)
+        month = _month_of(month_text)
+        try:
+            count = int(str(count_text).strip())
+        except ValueError:
+            count = -1
+        if registry is None:
+            errors.append(
+                _("Row %(n)d: no registry has the code “%(code)s”.") % {"n": number, "code": code}
+            )
+        elif month is None or month > current:
+            errors.append(_("Row %(n)d: give a past or current month as YYYY-MM.") % {"n": number})
+        elif count < 0 or count > 100000:
+            errors.append(_("Row %(n)d: the count must be a whole number from 0.") % {"n": number})
+        elif (code, month) in seen:
+            errors.append(
+                _("Row %(n)d: this registry and month are already in the file.") % {"n": number}
+            )
+        else:
+            seen.add((code, month))
+            parsed.append((registry, month, count))
+    if errors:
+        raise ValidationError(errors, code="rows")
+    if not parsed:
+        raise ValidationError(_("The file holds no rows."), code="empty")
+    with transaction.atomic():
+        for registry, month, count in parsed:
+            set_discharge_count(actor=actor, registry=registry, month=month, count=count)
+    return len(parsed)
+
+
+def _month_of(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date().replace(day=1)
+    if isinstance(value, date):
+        return value.replace(day=1)
+    text = str(value or "").strip()
+    try:
+        year, month = text.split("-")[:2]
+        return date(int(year), int(month), 1)
+    except ValueError:
+        return None

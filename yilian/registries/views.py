@@ -28,6 +28,7 @@ from .forms import (
     CaseFilterForm,
     CaseForm,
     DischargeCountForm,
+    DischargeImportForm,
     FigureFilterForm,
     IndicatorFilterForm,
     RegistryForm,
@@ -416,13 +417,30 @@ def coverage(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     registries = selectors.registries_of(user)
     may_enter = services.may_report(user)
+    importing = request.method == "POST" and request.POST.get("form") == "import"
     entry = DischargeCountForm(
-        request.POST if request.method == "POST" else None, registries=registries
+        request.POST if request.method == "POST" and not importing else None,
+        registries=registries,
+    )
+    upload = (
+        DischargeImportForm(request.POST, request.FILES) if importing else DischargeImportForm()
     )
     status = 200
-    if request.method == "POST":
-        if not may_enter:
-            raise PermissionDenied
+    if request.method == "POST" and not may_enter:
+        raise PermissionDenied
+    if importing:
+        if upload.is_valid():
+            try:
+                saved = services.import_discharge_counts(actor=user, rows=upload.rows())
+            except ValidationError as exc:
+                upload.add_error("file", exc.messages)
+            else:
+                messages.success(
+                    request, gettext("%(n)d discharge counts imported.") % {"n": saved}
+                )
+                return redirect(request.get_full_path())
+        status = 422
+    elif request.method == "POST":
         if entry.is_valid():
             try:
                 row = services.set_discharge_count(
@@ -447,7 +465,12 @@ def coverage(request: HttpRequest) -> HttpResponse:
         status = 422
     form, rows = _coverage(request)
     page = Paginator(rows, settings.YILIAN_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "entry": entry if may_enter else None}
+    context = {
+        "form": form,
+        "page": page,
+        "entry": entry if may_enter else None,
+        "upload": upload if may_enter else None,
+    }
     return render(request, "registries/coverage.html", context, status=status)
 
 

@@ -474,3 +474,65 @@ def test_the_reporting_roles_reach_the_pages_from_the_quality_menu(login, make_u
     response = login(user).get(reverse("web:home"))
     links = [a.get("href") for a in parse(response).one("nav", class_="yl-sidebar").find_all("a")]
     assert reverse("registries:cases") in links and reverse("registries:coverage") in links
+
+
+def _xlsx(rows) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_discharge_counts_are_imported_from_a_workbook(login, staff_a, stemi):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    content = _xlsx(
+        [["registry", "month", "count"], ["stemi", "2025-01", 7], ["stemi", "2025-02", 9]]
+    )
+    upload = SimpleUploadedFile("counts.xlsx", content)
+
+    response = login(staff_a).post(
+        reverse("registries:coverage"), {"form": "import", "file": upload}
+    )
+
+    assert response.status_code == 302
+    rows = DischargeCount.objects.order_by("month").values_list("month", "count", "hospital")
+    assert list(rows) == [
+        (date(2025, 1, 1), 7, staff_a.hospital_id),
+        (date(2025, 2, 1), 9, staff_a.hospital_id),
+    ]
+
+
+def test_a_file_with_bad_rows_names_each_and_saves_nothing(login, staff_a, stemi):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    csv = "\n".join(
+        [
+            "registry,month,count",
+            "stemi,2025-01,7",
+            "stroke,2025-01,3",
+            "stemi,January,3",
+            "stemi,2025-02,-4",
+            "stemi,2025-01,8",
+        ]
+    )
+    upload = SimpleUploadedFile("counts.csv", csv.encode("utf-8-sig"))
+
+    response = login(staff_a).post(
+        reverse("registries:coverage"), {"form": "import", "file": upload}
+    )
+
+    assert response.status_code == 422
+    assert field_errors(response, "file") == [
+        "Row 3: no registry has the code “stroke”.",
+        "Row 4: give a past or current month as YYYY-MM.",
+        "Row 5: the count must be a whole number from 0.",
+        "Row 6: this registry and month are already in the file.",
+    ]
+    assert not DischargeCount.objects.exists()
