@@ -209,7 +209,7 @@ def _answer_field(item: definitions.Field) -> forms.Field:
     if kind == definitions.FieldType.YES_NO:
         return forms.ChoiceField(
             choices=[("yes", _("yes")), ("no", _("no"))],
-            widget=forms.RadioSelect(attrs={"class": "form-check-inline"}),
+            widget=forms.RadioSelect(attrs={"class": "btn-check"}),
             **common,
         )
     if kind == definitions.FieldType.CHOICE:

@@ -5,8 +5,8 @@
   "use strict";
   function markLines(ind, labels) {
     var lines = [];
-    if (ind.alliance !== null) lines.push({ name: labels.alliance, xAxis: ind.alliance, label: { formatter: labels.alliance + " {c}%" } });
-    if (ind.target !== null) lines.push({ name: labels.target, xAxis: ind.target, lineStyle: { type: "dotted", color: "#198754" }, label: { formatter: labels.target + " {c}%" } });
+    if (ind.alliance !== null) lines.push({ name: labels.alliance, xAxis: ind.alliance, label: { position: "end", formatter: labels.alliance + " {c}%" } });
+    if (ind.target !== null) lines.push({ name: labels.target, xAxis: ind.target, lineStyle: { type: "dotted", color: "#198754" }, label: { position: "start", color: "#198754", formatter: labels.target + " {c}%" } });
     return { symbol: "none", data: lines };
   }
   function benchmark(holder, ind, labels) {
@@ -17,7 +17,7 @@
     chart.setOption({
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: function (v) { return v + "%"; } },
       grid: { left: 8, right: 48, top: 24, bottom: 24, containLabel: true },
-      xAxis: { type: "value", min: 0, max: 100, name: labels.rate },
+      xAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
       yAxis: { type: "category", data: rows.map(function (r) { return r.name; }), axisLabel: { width: 140, overflow: "truncate" } },
       series: [{ type: "bar", data: rows.map(function (r) { return r.rate; }), label: { show: true, position: "right", formatter: "{c}%" }, markLine: markLines(ind, labels) }],
     });
@@ -31,8 +31,8 @@
       tooltip: { trigger: "axis", valueFormatter: function (v) { return v === null || v === undefined ? "—" : v + "%"; } },
       legend: { bottom: 0 },
       grid: { left: 8, right: 16, top: 16, bottom: 40, containLabel: true },
-      xAxis: { type: "value", min: 0, max: 100, name: data.labels.rate },
-      yAxis: { type: "category", data: names, axisLabel: { width: 160, overflow: "truncate" } },
+      xAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
+      yAxis: { type: "category", inverse: true, data: names, axisLabel: { width: 160, overflow: "truncate" } },
       series: [
         { name: data.labels.own, type: "bar", data: data.indicators.map(function (i) { return i.own; }) },
         { name: data.labels.alliance, type: "bar", data: data.indicators.map(function (i) { return i.alliance; }) },
