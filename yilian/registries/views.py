@@ -308,11 +308,7 @@ def _chart_data(board: selectors.RateBoard) -> dict[str, Any]:
             "name": i.name,
             "target": i.target,
             "alliance": board.alliance[i.code].rate,
-            "hospitals": [
-                {"name": r.hospital.name, "rate": r.tallies[i.code].rate}
-                for r in board.hospitals
-                if r.tallies[i.code].rate is not None
-            ],
+            "hospitals": _chart_hospitals(board, i.code),
             "own": board.own.tallies[i.code].rate if board.own else None,
         }
         for i in board.indicators
@@ -329,6 +325,25 @@ def _chart_data(board: selectors.RateBoard) -> dict[str, Any]:
     }
 
 
+# A benchmarking chart draws at most this many hospitals: the lowest and highest rates.
+CHART_HOSPITALS = 40
+
+
+def _chart_hospitals(board: selectors.RateBoard, code: str) -> list[dict[str, Any]]:
+    rated = sorted(
+        (
+            {"name": r.hospital.name, "rate": r.tallies[code].rate}
+            for r in board.hospitals
+            if r.tallies[code].rate is not None
+        ),
+        key=lambda h: (h["rate"], h["name"]),
+    )
+    if len(rated) <= CHART_HOSPITALS:
+        return rated
+    half = CHART_HOSPITALS // 2
+    return rated[:half] + rated[-half:]
+
+
 @role_required(*FIGURE_ROLES)
 @require_GET
 def indicators(request: HttpRequest) -> HttpResponse:
@@ -343,6 +358,8 @@ def indicators(request: HttpRequest) -> HttpResponse:
         page = Paginator(rows, settings.YILIAN_PAGE_SIZE).get_page(request.GET.get("page"))
         context |= {
             "charts": _chart_data(board),
+            "chart_hospitals": CHART_HOSPITALS,
+            "chart_half": CHART_HOSPITALS // 2,
             "page": page,
             "table_rows": page.object_list,
             "alliance_cells": [board.alliance[c] for c in codes],

@@ -536,3 +536,23 @@ def test_a_file_with_bad_rows_names_each_and_saves_nothing(login, staff_a, stemi
         "Row 6: this registry and month are already in the file.",
     ]
     assert not DischargeCount.objects.exists()
+
+
+def test_a_benchmarking_chart_keeps_the_lowest_and_highest_rates(
+    monkeypatch, login, manager, stemi, make_user, lead_hospital, report
+):
+    from yilian.orgs.tests.factories import HospitalFactory
+
+    from .. import views
+
+    monkeypatch.setattr(views, "CHART_HOSPITALS", 4)
+    for n, statin in enumerate([True, False, True, True, False, True]):
+        hospital = HospitalFactory(name=f"医院{n}", alliance=lead_hospital.alliance)
+        report(make_user(Role.STAFF, hospital=hospital), stemi, statin=statin)
+
+    page = parse(login(manager).get(reverse("registries:indicators"), PERIOD))
+
+    charts = json.loads(page.one("script", id="chart-data").text)
+    statin = next(i for i in charts["indicators"] if i["code"] == "statin")
+    assert [h["rate"] for h in statin["hospitals"]] == [0.0, 0.0, 100.0, 100.0]
+    assert len(page.one("table", id="rate-table").find_all("tr", data_hospital=True)) == 6
