@@ -524,19 +524,26 @@ def evaluate(
     if not present:
         return None
     field = names[key]
-    actual = typed_value(field, values[key])
-    if op in MEMBERSHIP:
-        inside = actual in [_constant(field, v) for v in node["value"]]
-        return inside if op == "in" else not inside
-    expected = _constant(field, node["value"])
-    return {
-        "eq": actual == expected,
-        "ne": actual != expected,
-        "lt": actual < expected,
-        "le": actual <= expected,
-        "gt": actual > expected,
-        "ge": actual >= expected,
-    }[op]
+    try:
+        actual = typed_value(field, values[key])
+        if op in MEMBERSHIP:
+            inside = actual in [_constant(field, v) for v in node["value"]]
+            return inside if op == "in" else not inside
+        expected = _constant(field, node["value"])
+        return bool(_COMPARE[op](actual, expected))
+    except (ValueError, TypeError, ArithmeticError):
+        # An answer stored before the field's type was changed: it cannot be judged.
+        return None
+
+
+_COMPARE: dict[str, Any] = {
+    "eq": lambda a, b: a == b,
+    "ne": lambda a, b: a != b,
+    "lt": lambda a, b: a < b,
+    "le": lambda a, b: a <= b,
+    "gt": lambda a, b: a > b,
+    "ge": lambda a, b: a >= b,
+}
 
 
 def typed_value(field: Field, stored: Any) -> Any:
@@ -591,7 +598,10 @@ def _moment(value: Any) -> datetime | None:
 
 
 def _duration(start: Any, end: Any, unit: str) -> float | None:
-    begin, finish = _moment(start), _moment(end)
+    try:
+        begin, finish = _moment(start), _moment(end)
+    except (ValueError, TypeError):
+        return None  # an end stored before the field became a date: unknown
     if begin is None or finish is None:
         return None
     seconds = (finish - begin).total_seconds()

@@ -31,7 +31,11 @@ def answer(value: Any, field: definitions.Field) -> str:
     if field.type == definitions.FieldType.YES_NO:
         return gettext("yes") if value else gettext("no")
     if field.type == definitions.FieldType.DATETIME:
-        return timezone.localtime(definitions.typed_value(field, value)).strftime("%Y-%m-%d %H:%M")
+        try:
+            moment = definitions.typed_value(field, value)
+            return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+        except (ValueError, TypeError):
+            return str(value)  # stored before the field became a date and time
     return str(value)
 
 

@@ -256,3 +256,22 @@ def test_conditions_follow_three_valued_logic():
     assert d.evaluate({"field": "lvef", "op": "is_missing"}, values, names) is True
     assert d.evaluate({"field": "kind", "op": "not_in", "value": ["a"]}, values, names) is None
     assert d.evaluate({"all": []}, values, names) is True
+
+
+def test_an_answer_stored_under_an_earlier_field_type_is_unknown_not_an_error():
+    names = _names()  # "lvef" is a number now; a case answered it as text before
+    values = {"lvef": "about forty", "note": 3}
+
+    assert d.evaluate({"field": "lvef", "op": "lt", "value": 40}, values, names) is None
+    assert d.evaluate({"field": "note", "op": "eq", "value": "x"}, values, names) is False
+    assert d.evaluate({"any": [{"field": "lvef", "op": "ge", "value": 40}]}, values, names) is None
+    derived = [
+        d.Derived(key="dnt", label="DNT", start="arrival_at", end="needle_at", unit="minutes")
+    ]
+    stale = d.case_values(
+        {"arrival_at": "morning", "needle_at": "2025-03-01T08:45:00+08:00"},
+        derived,
+        admission_date=None,
+        discharge_date=None,
+    )
+    assert stale["dnt"] is None
