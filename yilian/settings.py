@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "yilian.referrals",
     "yilian.clinics",
     "yilian.followups",
+    "yilian.registries",
     "yilian.teaching",
     "yilian.sentinel",
     "yilian.standards",

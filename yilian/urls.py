@@ -25,6 +25,7 @@ urlpatterns = [
     path("audit/", include("yilian.audit.urls")),
     path("analytics/", include("yilian.analytics.urls")),
     path("cases/", include("yilian.casebank.urls")),
+    path("quality/registries/", include("yilian.registries.urls")),
     path("", include("yilian.accession.urls")),
     path("supervision/", include("yilian.supervision.urls")),
     path("reporting/", include("yilian.reporting.urls")),

@@ -221,6 +221,18 @@ MODULES: tuple[Module, ...] = (
                 frozenset({R.STAFF, R.HOSPITAL_ADMIN, R.MANAGER, R.PLATFORM_ADMIN}),
             ),
             Page(_("Sentinel alerts"), "sentinel:alerts", frozenset({R.MANAGER, R.PLATFORM_ADMIN})),
+            Page(_("Registry cases"), "registries:cases", frozenset({R.STAFF, R.HOSPITAL_ADMIN})),
+            Page(
+                _("Quality indicators"),
+                "registries:indicators",
+                frozenset({R.MANAGER, R.PLATFORM_ADMIN, R.HOSPITAL_ADMIN}),
+            ),
+            Page(
+                _("Reporting coverage"),
+                "registries:coverage",
+                frozenset({R.STAFF, R.MANAGER, R.PLATFORM_ADMIN, R.HOSPITAL_ADMIN}),
+            ),
+            Page(_("Disease registries"), "registries:designer", frozenset({R.PLATFORM_ADMIN})),
             Page(
                 _("Standards and guidelines"),
                 "standards:list",

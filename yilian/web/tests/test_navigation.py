@@ -16,6 +16,11 @@ CLASSROOM_MANAGED = ["teaching:courses", "teaching:course_new"]
 QUALITY = ["sentinel:home", "standards:list"]
 QUALITY_MANAGED = ["sentinel:home", "sentinel:alerts", "standards:list", "standards:new"]
 
+QUALITY_STAFF = ["registries:cases", "registries:coverage"]
+QUALITY_HOSPITAL_ADMIN = ["registries:cases", "registries:indicators", "registries:coverage"]
+QUALITY_MANAGER = ["registries:indicators", "registries:coverage"]
+QUALITY_PLATFORM_ADMIN = [*QUALITY_MANAGER, "registries:designer"]
+
 
 def _menu(user) -> dict[str, list[str]]:
     """module key → url names of its pages (empty for business modules)."""
@@ -29,6 +34,8 @@ def test_staff_gets_the_four_business_modules_and_no_management_pages(staff_a):
         "quality": QUALITY,
         "medical": ["patients:list", "realtime:rooms", "casebank:list", "followups:due"],
         "quality": ["reporting:mine"],
+
+        "quality": QUALITY_STAFF,
     }
 
 
@@ -47,6 +54,8 @@ def test_hospital_admin_gets_registrations_member_hospitals_and_the_overview(hos
         "quality": QUALITY,
         "medical": ["patients:list", "realtime:rooms", "followups:due", "followups:templates"],
         "quality": ["reporting:mine"],
+
+        "quality": QUALITY_HOSPITAL_ADMIN,
         "platform": [
             "accounts:registrations",
             "web:hospitals",
@@ -66,6 +75,8 @@ def test_platform_admin_gets_every_module_and_page(platform_admin):
         "quality": QUALITY_MANAGED,
         "linkage": ["linkage:quotas", "linkage:special_types"],
         "quality": ["reporting:rates", "reporting:datasets"],
+
+        "quality": QUALITY_PLATFORM_ADMIN,
         "platform": [
             "accounts:registrations",
             "web:hospitals",
@@ -90,6 +101,8 @@ def test_manager_gets_every_module_but_not_registrations(manager):
         "medical": ["casebank:list", "followups:templates"],
         "linkage": ["linkage:quotas"],
         "quality": ["reporting:queue", "reporting:rates"],
+
+        "quality": QUALITY_MANAGER,
         "platform": [
             "web:hospitals",
             "accession:applications",
@@ -158,6 +171,8 @@ def test_a_user_with_two_roles_gets_the_union_once(make_user, hospital_a):
             "followups:due",
         ],
         "quality": ["reporting:mine"],
+
+        "quality": QUALITY_STAFF,
     }
 
 
