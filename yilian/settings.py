@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "yilian.clinics",
     "yilian.followups",
     "yilian.teaching",
+    "yilian.healthedu",
     "yilian.casebank",
     "yilian.analytics",
     "yilian.accession",

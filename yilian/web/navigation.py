@@ -136,6 +136,7 @@ MODULES: tuple[Module, ...] = (
         ),
         pages=(
             Page(_("Cloud classroom"), "teaching:courses", ALL_MEMBERS),
+            Page(_("Health-education library"), "healthedu:library", ALL_MEMBERS),
             Page(_("New course"), "teaching:course_new", frozenset({R.MANAGER, R.PLATFORM_ADMIN})),
         ),
     ),

@@ -11,8 +11,8 @@ from yilian.core.tests.html import parse
 from yilian.web.navigation import MODULES, business_modules, modules_for
 
 BUSINESS = ["medical", "teaching", "linkage", "quality"]
-CLASSROOM = ["teaching:courses"]
-CLASSROOM_MANAGED = ["teaching:courses", "teaching:course_new"]
+CLASSROOM = ["teaching:courses", "healthedu:library"]
+CLASSROOM_MANAGED = ["teaching:courses", "healthedu:library", "teaching:course_new"]
 
 
 def _menu(user) -> dict[str, list[str]]:
