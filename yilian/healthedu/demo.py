@@ -18,7 +18,7 @@ from yilian.orgs.demo import DEMO_LOGINS, SeedContext, register_step
 from yilian.patients.models import Patient
 from yilian.patients.services import register_patient
 
-from .models import Audience, Category, Item, Kind
+from .models import Audience, Category, Item, Kind, PlanItem
 from .services import attach_to_plan, publish, save_item, submit
 
 DEMO_PATIENT_MRN = "DEMO-0009"
@@ -151,8 +151,10 @@ def _attach_demo_plan(doctor: User) -> int:
             )
         except ValidationError:
             return 0
-    link = attach_to_plan(plan, item, actor=doctor)
-    return 1 if link.plan_id else 0
+    if PlanItem.objects.filter(plan=plan, item=item).exists():
+        return 0
+    attach_to_plan(plan, item, actor=doctor)
+    return 1
 
 
 register_step("healthedu", seed_health_education)
