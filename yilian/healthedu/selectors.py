@@ -59,7 +59,7 @@ def review_queue(user: User) -> QuerySet[Item]:
     """Items waiting for ``user``'s review (not their own), oldest first."""
     items = items_visible_to(user).filter(status=Status.SUBMITTED).exclude(author_id=user.pk)
     if not user.has_role(*PLATFORM_REVIEWERS):
-        if not user.has_role(Role.HOSPITAL_ADMIN):
+        if not user.has_role(Role.HOSPITAL_ADMIN) or user.hospital_id is None:
             return items.none()
         items = items.filter(hospital_id=user.hospital_id)
     return items.order_by("submitted_at", "id")

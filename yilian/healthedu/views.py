@@ -34,6 +34,13 @@ from .sanitize import render_html
 # A browser that viewed an item is not counted again for this long (a signed cookie).
 VIEW_WINDOW_SECONDS = 30 * 60
 _VIEW_SALT = "healthedu.viewed"
+# A second wall around the sanitiser on the public page: only our own scripts run; article
+# pictures may come from other HTTPS sites.
+SHARE_PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'; img-src 'self' https: data:; "
+    "media-src 'self'; style-src 'self' 'unsafe-inline'"
+)
 
 
 def _members(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -246,6 +253,7 @@ def share(request: HttpRequest, slug: str) -> HttpResponse:
         "healthedu/share.html",
         {"item": item, "body": render_html(item.body), "tags": list(item.tags.all())},
     )
+    response["Content-Security-Policy"] = SHARE_PAGE_CSP
     if seen is None:
         response.set_signed_cookie(
             cookie,

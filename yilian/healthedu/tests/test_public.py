@@ -36,7 +36,7 @@ def test_a_published_item_is_public_and_readable_without_login(client, article):
     assert page.one("h1", id="share-title").text == article.title
     assert page.one("div", id="share-body").text == "每天早晚各测一次。"
     assert page.one("meta", name="viewport")  # phone-friendly
-    assert "private" not in response.get("Cache-Control", "")
+    assert "script-src 'self'" in response["Content-Security-Policy"]
 
 
 @pytest.mark.parametrize("state", ["draft", "submitted", "returned", "unpublished"])
