@@ -19,7 +19,7 @@ class HealthEduConfig(AppConfig):
             Item,
             access.Policy(
                 can_read=policies.may_see,
-                can_attach=policies.may_edit,
+                can_attach=policies.no_loose_files,
                 is_public=policies.is_public,
             ),
         )

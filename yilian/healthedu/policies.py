@@ -71,5 +71,11 @@ def may_unpublish(user: Any, item: Any) -> bool:
     )
 
 
+def no_loose_files(_user: Any, _item: Any) -> bool:
+    """An item has its video and cover, set by ``services.save_item`` (which authorises the
+    edit itself); the generic attachments upload never adds files to an item."""
+    return False
+
+
 def is_public(item: Any) -> bool:
     return bool(item.is_published)

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -114,6 +115,11 @@ def save_item(
             item.status = Status.SUBMITTED
             item.submitted_at = timezone.now()
         item.save()
+        replaced = [
+            old
+            for old, new in ((item.video, video), (item.cover, cover))
+            if old is not None and new is not None
+        ]
         if video is not None:
             item.video = files.store_upload(
                 video,
@@ -134,6 +140,10 @@ def save_item(
             )
         if video is not None or cover is not None:
             item.save(update_fields=["video", "cover", "updated_at"])
+        for asset in replaced:  # a replaced video or cover is not kept (nor served)
+            key = asset.storage_key
+            asset.delete()
+            transaction.on_commit(partial(default_storage.delete, key))
         item.tags.set([Tag.objects.get_or_create(name=name)[0] for name in tags])
         _event(item, actor, action, before)
         if before == Status.PUBLISHED:

@@ -213,3 +213,29 @@ def test_status_constants_match_the_share_rule():
         "returned",
         "unpublished",
     }
+
+
+def test_a_replaced_video_is_removed_and_no_loose_files_can_be_added(
+    client, login, staff_a, hospital_admin_a, django_capture_on_commit_callbacks
+):
+    from yilian.files.models import FileAsset
+
+    item = publish(submit(_video_item(staff_a), actor=staff_a), actor=hospital_admin_a)
+    old = item.video
+    with django_capture_on_commit_callbacks(execute=True):
+        item = save_item(
+            actor=staff_a,
+            item=item,
+            kind=Kind.VIDEO,
+            title=item.title,
+            video=SimpleUploadedFile("v2.mp4", MP4, content_type="video/mp4"),
+        )
+    assert item.video != old and not FileAsset.objects.filter(pk=old.pk).exists()
+    assert client.get(reverse("files:download", args=[old.public_id])).status_code == 302
+
+    response = login(staff_a).post(
+        reverse("files:upload", args=["healthedu.item", item.public_id]),
+        {"file": SimpleUploadedFile("x.png", png_bytes(), content_type="image/png")},
+    )
+    assert response.status_code == 403
+    assert FileAsset.objects.count() == 2  # the new video and the cover
