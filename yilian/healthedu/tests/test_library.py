@@ -129,3 +129,23 @@ def test_an_item_under_review_cannot_be_edited(login, staff_a, draft):
 
     submit(draft, actor=staff_a)
     assert login(staff_a).get(reverse("healthedu:edit", args=[draft.public_id])).status_code == 403
+
+
+def test_the_library_takes_the_same_number_of_queries_whatever_the_rows(
+    login, staff_a, hospital_admin_a, category
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(staff_a)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("healthedu:library")).status_code == 200
+        return len(captured)
+
+    published(staff_a, hospital_admin_a, title="一", category=category, tags=["甲"])
+    few = queries()
+    for n in range(4):
+        published(staff_a, hospital_admin_a, title=f"多 {n}", category=category, tags=[f"乙{n}"])
+    assert queries() == few
