@@ -1,7 +1,7 @@
 """Demo data of the health-education library (a step of ``seed_demo``): three published
 articles written by the demo doctor and approved by the demo hospital administrator, all
-through the real services; and a follow-up plan of the demo patient's own record at the
-doctor's hospital (matched to the patient login by mobile number) with one article attached,
+through the real services; and a follow-up plan of the demo patient login's own record (a
+demo patient of the doctor's hospital with the login's mobile number) with one article attached,
 so the patient login shows it under "My health education". Items are looked up by title: a
 second run creates nothing."""
 
@@ -15,13 +15,10 @@ from yilian.accounts.roles import Role
 from yilian.followups.models import FollowUpPlan, FollowUpTemplate
 from yilian.followups.services import start_plan
 from yilian.orgs.demo import DEMO_LOGINS, SeedContext, register_step
-from yilian.patients.models import Patient
-from yilian.patients.services import register_patient
+from yilian.patients.models import Patient, phone_hash
 
 from .models import Audience, Category, Item, Kind, PlanItem
 from .services import attach_to_plan, publish, save_item, submit
-
-DEMO_PATIENT_MRN = "DEMO-0009"
 
 # Category, title, summary, tags, audience, text (the editor's simple HTML).
 ARTICLES: tuple[tuple[str, str, str, tuple[str, ...], str, str], ...] = (
@@ -130,16 +127,10 @@ def _attach_demo_plan(doctor: User) -> int:
     if item is None or patient_login is None or template is None:
         return 0
     record = Patient.objects.filter(
-        hospital=doctor.hospital, medical_record_number=DEMO_PATIENT_MRN
-    ).first()
+        hospital=doctor.hospital, phone_hash=phone_hash(patient_login.phone)
+    ).first()  # seeded by the patients step (DEMO_PATIENTS)
     if record is None:
-        record = register_patient(
-            actor=doctor,
-            name=patient_login.name,
-            sex="female",
-            phone=patient_login.phone,
-            medical_record_number=DEMO_PATIENT_MRN,
-        )
+        return 0
     plan = FollowUpPlan.objects.filter(patient=record).first()
     if plan is None:
         try:
