@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "yilian.teaching",
     "yilian.sentinel",
     "yilian.standards",
+    "yilian.healthedu",
     "yilian.casebank",
     "yilian.analytics",
     "yilian.accession",

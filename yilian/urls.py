@@ -18,6 +18,7 @@ urlpatterns = [
     path("classroom/", include("yilian.teaching.urls")),
     path("sentinel/", include("yilian.sentinel.urls")),
     path("standards/", include("yilian.standards.urls")),
+    path("", include("yilian.healthedu.urls")),
     path("files/", include("yilian.files.urls")),
     path("calendar/", include("yilian.agenda.urls")),
     path("rooms/", include("yilian.realtime.urls")),

@@ -17,6 +17,9 @@ from yilian.accounts.models import User
 class Policy:
     can_read: Callable[[User, models.Model], bool]
     can_attach: Callable[[User, models.Model], bool]
+    # Files on an object for which this says True may be read by anyone, signed in or not
+    # (a published health-education item's video); default: nobody without a login.
+    is_public: Callable[[models.Model], bool] | None = None
 
 
 _policies: dict[str, Policy] = {}
@@ -39,7 +42,15 @@ def target_model(label: str) -> type[models.Model] | None:
     return apps.get_model(label)
 
 
+def is_public(target: models.Model) -> bool:
+    """Whether files on ``target`` are open to anyone (its policy says so, for now)."""
+    policy = policy_for(type(target))
+    return bool(policy and policy.is_public and policy.is_public(target))
+
+
 def may_read(user: User, target: models.Model) -> bool:
+    if is_public(target):
+        return True
     policy = policy_for(type(target))
     return bool(user.is_authenticated and policy and policy.can_read(user, target))
 

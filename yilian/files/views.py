@@ -9,6 +9,7 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.db import models
@@ -80,19 +81,31 @@ class _Slice:
 
 
 @require_GET
-@login_required
 def download(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    asset = selectors.find_file(public_id)
-    allowed = selectors.may_read_file(request.user, asset)
-    audit.record(
-        request,
-        action=AuditAction.DOWNLOAD,
-        target=asset,
-        patient=audit.patient_of(asset.target),
-        outcome=Outcome.OK if allowed else Outcome.DENIED,
-    )
-    if not allowed:
-        raise Http404  # as for a file that does not exist
+    """A file for whoever may read its object. Files whose object's policy makes them public
+    (a published health-education video) need no login; any other file asks for one."""
+    if not request.user.is_authenticated:
+        try:
+            asset = selectors.find_file(public_id)
+        except Http404:
+            asset = None  # asked to sign in, as for a file that exists: no oracle
+        target = asset.target if asset is not None else None
+        if asset is None or target is None or not access.is_public(target):
+            return redirect_to_login(request.get_full_path())
+        # Public material is not patient data: anonymous reads leave no audit entry
+        # (a phone seeking through a video makes many range requests).
+    else:
+        asset = selectors.find_file(public_id)
+        allowed = selectors.may_read_file(request.user, asset)
+        audit.record(
+            request,
+            action=AuditAction.DOWNLOAD,
+            target=asset,
+            patient=audit.patient_of(asset.target),
+            outcome=Outcome.OK if allowed else Outcome.DENIED,
+        )
+        if not allowed:
+            raise Http404  # as for a file that does not exist
     inline = request.GET.get("inline") == "1" and asset.mime_type in _INLINE
     if settings.YILIAN_X_ACCEL_PREFIX:
         # nginx streams the bytes from its internal location (and answers Range requests

@@ -27,6 +27,9 @@ DEMO_PATIENTS: tuple[tuple[str, str, date, int, str, str, str], ...] = (
     ("王五（演示）", "male", date(1985, 6, 30), 33, "13900000103", "DEMO-0003", "演示路 3 号"),
     ("赵六（演示）", "female", date(1949, 1, 8), 44, "", "DEMO-0004", ""),
     ("钱七（演示）", "male", date(2012, 9, 21), 55, "13900000105", "DEMO-0005", "演示路 5 号"),
+    # The demo patient login's own record (the same mobile number): what the login sees of
+    # its follow-up (health education) comes from this record's plans.
+    ("刘芳（演示）", "female", date(1966, 5, 12), 66, "13800000009", "DEMO-0006", "演示路 6 号"),
 )
 
 

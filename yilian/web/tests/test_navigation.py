@@ -20,6 +20,8 @@ QUALITY_STAFF = ["registries:cases", "registries:coverage"]
 QUALITY_HOSPITAL_ADMIN = ["registries:cases", "registries:indicators", "registries:coverage"]
 QUALITY_MANAGER = ["registries:indicators", "registries:coverage"]
 QUALITY_PLATFORM_ADMIN = [*QUALITY_MANAGER, "registries:designer"]
+CLASSROOM = ["teaching:courses", "healthedu:library"]
+CLASSROOM_MANAGED = ["teaching:courses", "healthedu:library", "teaching:course_new"]
 
 
 def _menu(user) -> dict[str, list[str]]:

@@ -1,0 +1,36 @@
+"""Cross-site scripting vectors for the sanitiser tests: each tries to run ``X`` (set a window
+flag) through rich text (tags, event handlers, URL schemes, parser confusion)."""
+
+X = "window.__xss=1"
+VECTORS = [
+    f"<script>{X}</script>",
+    f'<img src=x onerror="{X}">',
+    f'<a href="javascript:{X}">a</a>',
+    f'<a href="  JaVaScRiPt:{X}">b</a>',
+    f'<a href="&#106;avascript:{X}">c</a>',
+    f'<a href="java\tscript:{X}">d</a>',
+    f"<svg><script>{X}</script></svg>",
+    f'<svg onload="{X}"></svg>',
+    f'<iframe src="javascript:{X}"></iframe>',
+    f"<body onload={X}>",
+    f'<p style="background:url(javascript:{X})">e</p>',
+    f"<math><mtext><table><mglyph><style><img src=x onerror={X}>",
+    f'<object data="javascript:{X}"></object>',
+    f'<form action="javascript:{X}"><button>f</button></form>',
+    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">g</a>',
+    f'<div onclick="{X}">h</div>',
+    f"<!--<script>{X}</script>-->",
+    f'<noscript><p title="</noscript><img src=x onerror={X}>">',
+    f"<details open ontoggle={X}>i</details>",
+    f"<input autofocus onfocus={X}>",
+    f'<meta http-equiv="refresh" content="0;url=javascript:{X}">',
+    '<base href="javascript:/">',
+    f'<img src="javascript:{X}">',
+    f"<scr<script>ipt>{X}</scr</script>ipt>",
+    f'<a href="vbscript:{X}">j</a>',
+    f"<style>@import 'javascript:{X}';</style>",
+    f'<link rel="stylesheet" href="javascript:{X}">',
+    f'<embed src="javascript:{X}">',
+    f"<xss onpointerenter={X}>k</xss>",
+    f'"><img src=x onerror={X}>',
+]
