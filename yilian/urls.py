@@ -16,6 +16,7 @@ urlpatterns = [
     path("clinics/", include("yilian.clinics.urls")),
     path("follow-up/", include("yilian.followups.urls")),
     path("classroom/", include("yilian.teaching.urls")),
+    path("live/", include("yilian.live.urls")),
     path("files/", include("yilian.files.urls")),
     path("rooms/", include("yilian.realtime.urls")),
     path("patients/", include("yilian.patients.urls")),
