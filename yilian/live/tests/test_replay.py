@@ -23,8 +23,8 @@ pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs De
 def _recording(name: str, seconds: int = 3) -> Path:
     """A short H.264/AAC FLV like nginx-rtmp's ``record all`` writes."""
     path = Path(settings.YILIAN_LIVE_RECORD_DIR) / f"{name}-1795680352.flv"
-    subprocess.run(  # noqa: S603
-        [  # noqa: S607
+    subprocess.run(
+        [
             "ffmpeg",
             "-hide_banner",
             "-loglevel",
