@@ -376,18 +376,13 @@ def _replay_author(event: LiveEvent) -> User | None:
 
 
 def make_replay(event_pk: int, recording: str) -> str:
-    """Remux the recording (FLV from nginx-rtmp) to MP4 without re-encoding and add it to
-    the cloud classroom as the event's replay: a published course in the replays category
-    holding one video lesson. Idempotent: a ready replay is left alone."""
-    from yilian.teaching import services as teaching
-    from yilian.teaching.models import Category, LessonKind
-
+    """Remux the recording (FLV from nginx-rtmp) to MP4 without re-encoding and publish it
+    as the event's replay. Idempotent: a ready replay is left alone."""
     event = LiveEvent.objects.select_related("created_by").get(pk=event_pk)
     if event.replay_id is not None:
         return "exists"
     source = Path(recording)
-    author = _replay_author(event)
-    if not source.is_file() or author is None:
+    if not source.is_file():
         LiveEvent.objects.filter(pk=event.pk).update(replay_status=ReplayStatus.FAILED)
         return "missing"
     with tempfile.TemporaryDirectory(prefix="yilian-replay-") as folder:
@@ -398,32 +393,44 @@ def make_replay(event_pk: int, recording: str) -> str:
             logger.warning("live: remuxing a recording failed: %s", result.stderr[-500:])
             LiveEvent.objects.filter(pk=event.pk).update(replay_status=ReplayStatus.FAILED)
             return "failed"
-        category, _new = Category.objects.get_or_create(name=REPLAY_CATEGORY)
-        with target.open("rb") as handle, transaction.atomic():
-            course = teaching.save_course(
-                actor=author,
-                title=event.title,
-                description=event.description,
-                category=category,
-            )
-            upload = UploadedFile(
-                handle, name="replay.mp4", content_type="video/mp4", size=target.stat().st_size
-            )
-            lesson = teaching.add_lesson(
-                course,
-                actor=author,
-                title=_("Replay"),
-                kind=LessonKind.VIDEO,
-                upload=upload,
-                duration_seconds=seconds,
-                max_bytes=settings.YILIAN_LIVE_REPLAY_MAX_MB * 1024 * 1024,
-            )
-            teaching.set_published(course, actor=author, published=True)
-            LiveEvent.objects.filter(pk=event.pk).update(
-                replay=lesson, replay_status=ReplayStatus.READY
-            )
+        if publish_replay(event, target, seconds) is None:
+            return "failed"
     source.unlink(missing_ok=True)
     return "ready"
+
+
+def publish_replay(event: LiveEvent, mp4: Path, seconds: int) -> Any:
+    """Add ``mp4`` to the cloud classroom as ``event``'s replay — a published course in the
+    replays category holding one video lesson — through the classroom's own services."""
+    from yilian.teaching import services as teaching
+    from yilian.teaching.models import Category, LessonKind
+
+    author = _replay_author(event)
+    if author is None:
+        LiveEvent.objects.filter(pk=event.pk).update(replay_status=ReplayStatus.FAILED)
+        return None
+    category, _new = Category.objects.get_or_create(name=REPLAY_CATEGORY)
+    with mp4.open("rb") as handle, transaction.atomic():
+        course = teaching.save_course(
+            actor=author, title=event.title, description=event.description, category=category
+        )
+        upload = UploadedFile(
+            handle, name="replay.mp4", content_type="video/mp4", size=mp4.stat().st_size
+        )
+        lesson = teaching.add_lesson(
+            course,
+            actor=author,
+            title=_("Replay"),
+            kind=LessonKind.VIDEO,
+            upload=upload,
+            duration_seconds=seconds,
+            max_bytes=settings.YILIAN_LIVE_REPLAY_MAX_MB * 1024 * 1024,
+        )
+        teaching.set_published(course, actor=author, published=True)
+        LiveEvent.objects.filter(pk=event.pk).update(
+            replay=lesson, replay_status=ReplayStatus.READY
+        )
+    return lesson
 
 
 def chat_session_of(event: LiveEvent) -> Any:

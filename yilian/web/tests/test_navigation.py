@@ -11,8 +11,8 @@ from yilian.core.tests.html import parse
 from yilian.web.navigation import MODULES, business_modules, modules_for
 
 BUSINESS = ["medical", "teaching", "linkage", "quality"]
-CLASSROOM = ["teaching:courses"]
-CLASSROOM_MANAGED = ["teaching:courses", "teaching:course_new"]
+CLASSROOM = ["teaching:courses", "live:events"]
+CLASSROOM_MANAGED = ["teaching:courses", "teaching:course_new", "live:events", "live:event_new"]
 
 
 def _menu(user) -> dict[str, list[str]]:
