@@ -48,7 +48,10 @@ CHAT_OWNER = "live"
 HEARTBEAT_SECONDS = 30
 HEARTBEAT_CAP_SECONDS = 45
 # The business codes of the two kinds (web.navigation), for the activity figures.
-ACTIVITY_KINDS = {EventKind.CONFERENCE: "conference_live", EventKind.SURGERY: "surgery_demo"}
+ACTIVITY_KINDS: dict[str, str] = {
+    EventKind.CONFERENCE: "conference_live",
+    EventKind.SURGERY: "surgery_demo",
+}
 # The cloud-classroom category that holds the replays.
 REPLAY_CATEGORY = "直播回放"
 
@@ -78,13 +81,15 @@ def _clean(data: EventData) -> str:
     errors: dict[str, str] = {}
     if data.ends_at <= data.starts_at:
         errors["ends_at"] = _("The end must come after the start.")
+    audience: str = Audience.MEMBERS
     if data.kind == EventKind.SURGERY:
         audience = Audience.MEDICAL_STAFF
+    elif data.kind not in EventKind.values:
+        errors["kind"] = _("Choose a kind of event.")
     elif data.audience in (Audience.MEMBERS, Audience.PUBLIC):
         audience = data.audience
     else:
         errors["audience"] = _("A conference is for members of the alliance or public.")
-        audience = Audience.MEMBERS
     if errors:
         raise ValidationError(errors)
     return audience
