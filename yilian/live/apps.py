@@ -14,10 +14,13 @@ class LiveConfig(AppConfig):
         from .services import CHAT_OWNER
 
         # The Q&A chat of an event: its audience takes part, its organisers moderate, it
-        # is open until the event ends.
+        # is open until the event ends; text only.
         owners.register(
             CHAT_OWNER,
             owners.SessionOwner(
-                is_participant=chat.is_participant, is_admin=chat.is_admin, is_open=chat.is_open
+                is_participant=chat.is_participant,
+                is_admin=chat.is_admin,
+                is_open=chat.is_open,
+                allows_files=False,
             ),
         )

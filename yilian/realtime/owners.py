@@ -24,13 +24,15 @@ class SessionOwner:
     is_admin: Callable[[Any, RoomSession], bool]
     # Is the session open for entering now?
     is_open: Callable[[RoomSession], bool]
+    # May participants share files in the chat (a large audience's Q&A: text only)?
+    allows_files: bool = True
 
 
 def _nobody(*_args: Any) -> bool:
     return False
 
 
-NOBODY = SessionOwner(is_participant=_nobody, is_admin=_nobody, is_open=_nobody)
+NOBODY = SessionOwner(is_participant=_nobody, is_admin=_nobody, is_open=_nobody, allows_files=False)
 
 _OWNERS: dict[str, SessionOwner] = {}
 

@@ -128,6 +128,9 @@ def may_read_history(user: User, session: RoomSession) -> bool:
 
 
 def may_attach_to_chat(user: User, session: RoomSession) -> bool:
+    owner = owner_of(session)
+    if owner is not None and not owner.allows_files:
+        return False
     return may_enter(user, session) and not session.muted.filter(pk=user.pk).exists()
 
 

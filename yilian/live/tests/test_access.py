@@ -176,3 +176,18 @@ def test_the_list_is_paginated_with_a_fixed_number_of_queries(
         page = client.get(reverse("live:events"))
     assert page.content.decode().count("data-event=") == settings.YILIAN_PAGE_SIZE
     assert "Page 1 of 2" in page.content.decode()
+
+
+def test_the_event_q_and_a_takes_no_files(login, staff_a, conference):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from yilian.core.pdf import placeholder_pdf
+    from yilian.realtime.models import ChatMessage
+
+    upload = SimpleUploadedFile("x.pdf", placeholder_pdf("x"), content_type="application/pdf")
+    response = login(staff_a).post(
+        reverse("realtime:upload", args=[conference.chat.public_id]),
+        {"file": upload, "id": "6f1c7a52-2f55-4b8e-9d1a-0c3f3d6f5a11"},
+    )
+    assert response.status_code == 403
+    assert not ChatMessage.objects.filter(session=conference.chat).exists()
