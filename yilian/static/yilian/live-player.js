@@ -24,8 +24,12 @@
     }
     tick();
     setInterval(tick, 1000);
-    // Once the start is near, look again now and then: the page shows the player when live.
-    setInterval(function () { if (starts - Date.now() < 15 * 60 * 1000) { location.reload(); } }, 20000);
+    // From shortly before the start until a few hours after it, look again now and then:
+    // the page shows the player once the stream is live.
+    setInterval(function () {
+      var until = starts - Date.now();
+      if (until < 15 * 60 * 1000 && until > -3 * 3600 * 1000) { location.reload(); }
+    }, 20000);
   }
 
   function player() {
