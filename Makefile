@@ -70,7 +70,7 @@ e2e: $(VENV)/.installed messages
 # Media tests see nothing but loopback: the web server, Janus, coturn and Chromium all run in
 # a private network namespace (Chromium and Janus offer every interface as a candidate).
 e2e-media: $(VENV)/.installed messages
-	@echo "=== Media tests (WebRTC mesh, Janus, TURN) in a loopback-only network namespace ==="
+	@echo "=== Media tests (WebRTC mesh, Janus, TURN, nginx-rtmp live streams) in a loopback-only network namespace ==="
 	unshare -n bash -c 'ip link set lo up && YILIAN_MEDIA_TESTS=1 \
 	  YILIAN_TEST_DB_NAME=$$(mktemp -u /tmp/yilian-e2e-XXXXXX.sqlite3) $(PY) -m pytest e2e/media -q -p no:xdist'
 

@@ -5,13 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 npm ci --no-audit --no-fund --silent
 out=yilian/static/vendor
-rm -rf "$out" && mkdir -p "$out"/{bootstrap,bootstrap-icons/fonts,htmx,echarts,janus-gateway,webrtc-adapter,openseadragon}
+rm -rf "$out" && mkdir -p "$out"/{bootstrap,bootstrap-icons/fonts,htmx,echarts,hls.js,janus-gateway,webrtc-adapter,openseadragon}
 nm=node_modules
 cp $nm/bootstrap/dist/css/bootstrap.min.css $nm/bootstrap/dist/js/bootstrap.bundle.min.js $nm/bootstrap/LICENSE "$out/bootstrap/"
 cp $nm/bootstrap-icons/font/bootstrap-icons.min.css $nm/bootstrap-icons/LICENSE "$out/bootstrap-icons/"
 cp $nm/bootstrap-icons/font/fonts/bootstrap-icons.woff2 $nm/bootstrap-icons/font/fonts/bootstrap-icons.woff "$out/bootstrap-icons/fonts/"
 cp $nm/htmx.org/dist/htmx.min.js $nm/htmx.org/LICENSE "$out/htmx/"
 cp $nm/echarts/dist/echarts.common.min.js $nm/echarts/LICENSE $nm/echarts/NOTICE "$out/echarts/"
+cp $nm/hls.js/dist/hls.min.js $nm/hls.js/LICENSE "$out/hls.js/"
 cp $nm/janus-gateway/npm/src/janus.js "$out/janus-gateway/"
 # janus.js is MIT (its header says so); the package's COPYING is the Janus server's GPL.
 sed -n '/The MIT License/,/OTHER DEALINGS/p' $nm/janus-gateway/npm/src/janus.js | sed 's/^\t//' >"$out/janus-gateway/LICENSE"

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "yilian.sentinel",
     "yilian.standards",
     "yilian.healthedu",
+    "yilian.live",
     "yilian.casebank",
     "yilian.analytics",
     "yilian.accession",
@@ -312,6 +313,21 @@ YILIAN_ZIP_MAX_MB = env_int("YILIAN_ZIP_MAX_MB", 4096)
 YILIAN_ZIP_MAX_FILES = env_int("YILIAN_ZIP_MAX_FILES", 5000)
 YILIAN_ZIP_MAX_RATIO = env_int("YILIAN_ZIP_MAX_RATIO", 100)
 YILIAN_ORTHANC_URL = env_str("YILIAN_ORTHANC_URL", "").rstrip("/")
+# Live events (conference streams, surgery demonstrations) over nginx-rtmp: the ingest
+# address shown to organisers for their encoder, the folders nginx-rtmp writes HLS
+# (hls_path, hls_nested) and recordings (record_path) to, the internal nginx location that
+# serves the HLS folder behind the application (empty: the application streams the files),
+# the secret in the callback URL nginx-rtmp calls and the addresses it may call from, and
+# how early / late after its schedule an event may start streaming (minutes).
+YILIAN_LIVE_RTMP_URL = env_str("YILIAN_LIVE_RTMP_URL", "rtmp://127.0.0.1:1935/live")
+YILIAN_LIVE_HLS_DIR = env_str("YILIAN_LIVE_HLS_DIR", str(DATA_DIR / "live" / "hls"))
+YILIAN_LIVE_RECORD_DIR = env_str("YILIAN_LIVE_RECORD_DIR", str(DATA_DIR / "live" / "recordings"))
+YILIAN_LIVE_HLS_ACCEL_PREFIX = env_str("YILIAN_LIVE_HLS_ACCEL_PREFIX", "")
+YILIAN_LIVE_CALLBACK_SECRET = env_secret("YILIAN_LIVE_CALLBACK_SECRET", default="")
+YILIAN_LIVE_CALLBACK_ADDRESSES = env_list("YILIAN_LIVE_CALLBACK_ADDRESSES", ["127.0.0.1", "::1"])
+YILIAN_LIVE_EARLY_MINUTES = env_int("YILIAN_LIVE_EARLY_MINUTES", 30)
+YILIAN_LIVE_LATE_MINUTES = env_int("YILIAN_LIVE_LATE_MINUTES", 60)
+YILIAN_LIVE_REPLAY_MAX_MB = env_int("YILIAN_LIVE_REPLAY_MAX_MB", 8192)
 # Where the application is reached from outside: links in e-mails and SMS.
 YILIAN_BASE_URL = env_str("YILIAN_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Most submissions of the public join pages per client address (N/s, N/m, N/h or N/d).

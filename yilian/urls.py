@@ -19,6 +19,7 @@ urlpatterns = [
     path("sentinel/", include("yilian.sentinel.urls")),
     path("standards/", include("yilian.standards.urls")),
     path("", include("yilian.healthedu.urls")),
+    path("live/", include("yilian.live.urls")),
     path("files/", include("yilian.files.urls")),
     path("calendar/", include("yilian.agenda.urls")),
     path("rooms/", include("yilian.realtime.urls")),

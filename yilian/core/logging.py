@@ -1,5 +1,6 @@
 """Log filters. One-time links carry their secret in the path (a patient's consent
-signing and follow-up answers); no log line may keep it."""
+signing and follow-up answers), as does the URL nginx-rtmp calls back; no log line may
+keep it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import re
 
 # The path prefixes whose next segment is a secret token.
 SECRET_PATHS = re.compile(
-    r"(/patients/consent/sign/|/follow-up/answer/|/accounts/set-password/|/join/|/calendar/feed/)[^/\s\"?]+"
+    r"(/patients/consent/sign/|/follow-up/answer/|/accounts/set-password/|/join/|/live/rtmp/"
+    r"|/calendar/feed/)[^/\s\"?]+"
 )
 
 

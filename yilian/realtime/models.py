@@ -1,7 +1,9 @@
 """Cloud-room sessions (ARCHITECTURE §5): who meets where, what they wrote, who was there.
 
-A ``RoomSession`` is one meeting: the live session of a scheduled business request, or a
-session held in a standing room (meeting/teaching). Its chat is a gap-free sequence of
+A ``RoomSession`` is one meeting: the live session of a scheduled business request, a
+session held in a standing room (meeting/teaching), or a session owned by another app (the
+Q&A chat of a live event: ``owner`` names the app, whose rules are registered in
+:mod:`yilian.realtime.owners`). Its chat is a gap-free sequence of
 ``ChatMessage`` rows (``seq`` 1, 2, 3 …) with the client's message UUID unique per session,
 so a re-sent message is stored once. ``Attendance`` keeps one row per connection (join and
 leave times) for statistics and CME credits.
@@ -35,6 +37,9 @@ class RoomSession(PublicModel):
         related_name="sessions",
         verbose_name=_("cloud room"),
     )
+    # The app that owns a session belonging to neither a request nor a standing room; who
+    # takes part, who moderates and whether it is open are that app's rules (``owners``).
+    owner = models.CharField(_("owner"), max_length=40, blank=True, default="")
     title = models.CharField(_("title"), max_length=200)
     host = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -70,7 +75,7 @@ class RoomSession(PublicModel):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(request__isnull=False) | Q(room__isnull=False),
+                condition=Q(request__isnull=False) | Q(room__isnull=False) | ~Q(owner=""),
                 name="realtime_session_has_request_or_room",
             )
         ]

@@ -19,6 +19,7 @@ from yilian.core.dates import start_of
 from yilian.workflow.models import SCHEDULED_STATUSES, BusinessRequest
 
 from .models import Attendance, ChatMessage, RoomSession
+from .owners import owner_of
 
 if TYPE_CHECKING:
     from yilian.orgs.models import Room
@@ -68,9 +69,13 @@ def administers_room(user: User, room_id: int | None) -> bool:
 
 
 def is_room_admin(user: User, session: RoomSession) -> bool:
-    """The session's host and the room's administrators moderate the session."""
+    """The session's host and the room's administrators moderate the session (the owner's
+    rule for an owned session)."""
     if not user.is_authenticated:
         return False
+    owner = owner_of(session)
+    if owner is not None:
+        return owner.is_admin(user, session)
     if session.host_id == user.pk:
         return True
     return administers_room(user, session.room_id)
@@ -79,12 +84,18 @@ def is_room_admin(user: User, session: RoomSession) -> bool:
 def is_participant(user: User, session: RoomSession) -> bool:
     if not user.is_authenticated or not user.can_use_business:
         return False
+    owner = owner_of(session)
+    if owner is not None:
+        return owner.is_admin(user, session) or owner.is_participant(user, session)
     return is_room_admin(user, session) or participants(session).filter(pk=user.pk).exists()
 
 
 def _session_open(session: RoomSession) -> bool:
     if session.is_ended:
         return False
+    owner = owner_of(session)
+    if owner is not None:
+        return owner.is_open(session)
     request = session.request
     if request is not None:
         return any(request.status == status for status in SCHEDULED_STATUSES)
@@ -117,6 +128,9 @@ def may_read_history(user: User, session: RoomSession) -> bool:
 
 
 def may_attach_to_chat(user: User, session: RoomSession) -> bool:
+    owner = owner_of(session)
+    if owner is not None and not owner.allows_files:
+        return False
     return may_enter(user, session) and not session.muted.filter(pk=user.pk).exists()
 
 

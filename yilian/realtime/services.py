@@ -130,6 +130,13 @@ def open_room_session(room: Any, *, actor: User, title: str, people: list[User])
     return session
 
 
+def open_owned_session(owner: str, *, title: str) -> RoomSession:
+    """A session owned by another app (``owners``): its rules decide who takes part."""
+    if not owner:
+        raise ValueError("an owned session needs its owner's code")
+    return RoomSession.objects.create(owner=owner, title=title.strip()[:200])
+
+
 # --- attendance and presence -----------------------------------------------------------
 
 

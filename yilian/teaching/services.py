@@ -63,8 +63,11 @@ def add_lesson(
     kind: str,
     upload: UploadedFile,
     duration_seconds: int = 0,
+    max_bytes: int | None = None,
 ) -> Lesson:
-    """Append a lesson with its file (an MP4 for a video, a PDF otherwise)."""
+    """Append a lesson with its file (an MP4 for a video, a PDF otherwise). ``max_bytes``
+    overrides the upload limit for files that do not come from a browser (a live event's
+    recording)."""
     _check_manager(actor)
     if kind == LessonKind.VIDEO and duration_seconds <= 0:
         raise ValidationError({"duration_seconds": _("Give the video's duration in seconds.")})
@@ -80,7 +83,12 @@ def add_lesson(
             duration_seconds=duration_seconds if kind == LessonKind.VIDEO else 0,
         )
         lesson.file = files.store_upload(
-            upload, owner=actor, target=lesson, purpose="lesson", allowed_types=allowed
+            upload,
+            owner=actor,
+            target=lesson,
+            purpose="lesson",
+            allowed_types=allowed,
+            max_bytes=max_bytes,
         )
         lesson.save(update_fields=["file", "updated_at"])
     return lesson

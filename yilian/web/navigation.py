@@ -134,6 +134,8 @@ MODULES: tuple[Module, ...] = (
             Page(_("Cloud classroom"), "teaching:courses", ALL_MEMBERS),
             Page(_("Health-education library"), "healthedu:library", ALL_MEMBERS),
             Page(_("New course"), "teaching:course_new", frozenset({R.MANAGER, R.PLATFORM_ADMIN})),
+            Page(_("Live events"), "live:events", ALL_MEMBERS),
+            Page(_("New live event"), "live:event_new", frozenset({R.MANAGER, R.PLATFORM_ADMIN})),
         ),
     ),
     Module(

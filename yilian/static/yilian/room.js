@@ -1,4 +1,5 @@
-// A cloud room: chat that loses nothing, presence, and video (WebRTC mesh or Janus).
+// A cloud room: chat that loses nothing, presence, and video (WebRTC mesh or Janus) — or the
+// chat alone (backend "none": a live event's Q&A beside its stream).
 //
 // Chat delivery: every message gets a UUID here and waits in sessionStorage (this tab only,
 // keyed by user and session, cleared at logout) until the server acknowledges it with its
@@ -11,6 +12,11 @@
   var config = JSON.parse(document.getElementById("room-config").textContent);
   var strings = document.querySelector("[data-strings]").dataset;
   var $ = function (selector) { return document.querySelector(selector); };
+  // Parts a chat-only page leaves out (recording, consent) are simply absent.
+  var toggle = function (selector, cls, on) {
+    var el = $(selector);
+    if (el) { el.classList.toggle(cls, on); }
+  };
   var pendingKey = "yilian.room." + config.me + "." + config.session + ".pending";
   var socket = null, me = null, peers = [], lastSeq = 0, oldestSeq = null, closed = false;
   var shown = {};  // seq -> true
@@ -124,6 +130,7 @@
   // --- presence and administration ------------------------------------------------------
   function renderPresence() {
     var list = $("[data-presence]");
+    if (!list) { return; }
     list.textContent = "";
     var seen = {};
     peers.forEach(function (p) {
@@ -188,8 +195,8 @@
   }
 
   function showRecording(on) {
-    $("[data-room-recording]").classList.toggle("d-none", !on);
-    $("[data-recording-notice]").classList.toggle("d-none", !on);
+    toggle("[data-room-recording]", "d-none", !on);
+    toggle("[data-recording-notice]", "d-none", !on);
   }
 
   function receive(m) {
@@ -202,7 +209,7 @@
       send({ type: "sync", after: lastSeq });
       resendPending();
       showRecording(m.recording);
-      if (m.consent_asked) { $("[data-consent]").classList.remove("d-none"); }
+      if (m.consent_asked) { toggle("[data-consent]", "d-none", false); }
       video.welcome(m);
     } else if (m.type === "messages") {
       m.items.forEach(function (item) { showMessage(item); });
@@ -223,12 +230,12 @@
     } else if (m.type === "signal") {
       video.signal(m.from, m.data);
     } else if (m.type === "room") {
-      if ("locked" in m) { $("[data-room-locked]").classList.toggle("d-none", !m.locked); }
+      if ("locked" in m) { toggle("[data-room-locked]", "d-none", !m.locked); }
       if ("recording" in m) { showRecording(m.recording); }
       if (m.closed) { leaveRoom(); }
     } else if (m.type === "consent") {
-      $("[data-consent-who]").textContent = m.asked_by;
-      $("[data-consent]").classList.remove("d-none");
+      if ($("[data-consent-who]")) { $("[data-consent-who]").textContent = m.asked_by; }
+      toggle("[data-consent]", "d-none", false);
     }
   }
 
@@ -545,7 +552,14 @@
     };
   }
 
-  var video = config.backend === "janus" ? Sfu() : Mesh();
+  function NoVideo() {
+    var none = function () {};
+    return { welcome: none, presence: none, signal: none, senders: function () { return []; },
+      limitBitrate: none, dropAll: none };
+  }
+
+  var chatOnly = config.backend === "none";
+  var video = chatOnly ? NoVideo() : config.backend === "janus" ? Sfu() : Mesh();
 
   // --- controls -------------------------------------------------------------------------
   document.addEventListener("click", function (event) {
@@ -585,20 +599,25 @@
     sendChat(body);
     input.value = "";
   });
-  $("[data-chat-file]").addEventListener("change", function (event) {
-    if (event.target.files[0]) { uploadFile(event.target.files[0]); }
-    event.target.value = "";
-  });
-  $("[data-quality]").addEventListener("change", function (event) {
-    local.quality = event.target.value;
-    restartMedia();
-  });
+  if ($("[data-chat-file]")) {
+    $("[data-chat-file]").addEventListener("change", function (event) {
+      if (event.target.files[0]) { uploadFile(event.target.files[0]); }
+      event.target.value = "";
+    });
+  }
+  if ($("[data-quality]")) {
+    $("[data-quality]").addEventListener("change", function (event) {
+      local.quality = event.target.value;
+      restartMedia();
+    });
+  }
   document.querySelectorAll("[data-device]").forEach(function (select) {
     select.addEventListener("change", restartMedia);
   });
 
-  // History first (so the log starts complete), camera next, then the socket.
-  loadHistory("", false).catch(function () {}).then(startMedia).then(function () {
+  // History first (so the log starts complete), camera next (none for a chat alone), then
+  // the socket.
+  loadHistory("", false).catch(function () {}).then(chatOnly ? null : startMedia).then(function () {
     loadPending().forEach(function (p) { showMessage({ id: p.id, body: p.body, sender: config.me, kind: "text" }); });
     connect();
   });

@@ -22,6 +22,8 @@ QUALITY_MANAGER = ["registries:indicators", "registries:coverage"]
 QUALITY_PLATFORM_ADMIN = [*QUALITY_MANAGER, "registries:designer"]
 CLASSROOM = ["teaching:courses", "healthedu:library"]
 CLASSROOM_MANAGED = ["teaching:courses", "healthedu:library", "teaching:course_new"]
+CLASSROOM = ["teaching:courses", "live:events"]
+CLASSROOM_MANAGED = ["teaching:courses", "teaching:course_new", "live:events", "live:event_new"]
 
 
 def _menu(user) -> dict[str, list[str]]:
