@@ -2,12 +2,15 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from yilian.api.api import api
 from yilian.web.views import healthz
 
 urlpatterns = [
     path("", include("yilian.web.urls")),
     path("", include("yilian.workflow.urls")),
+    path("accounts/api-tokens/", include("yilian.api.urls")),
     path("accounts/", include("yilian.accounts.urls")),
+    path("api/v1/", api.urls),
     path("notifications/", include("yilian.notify.urls")),
     path("linkage/", include("yilian.linkage.urls")),
     path("medical/", include("yilian.medical.urls")),

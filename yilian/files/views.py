@@ -82,6 +82,12 @@ class _Slice:
 @require_GET
 @login_required
 def download(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    return serve_file(request, public_id)
+
+
+def serve_file(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """The file if ``request.user`` may read the object it is on (audited either way; 404
+    otherwise), with range support. The page's download and the API's both answer so."""
     asset = selectors.find_file(public_id)
     allowed = selectors.may_read_file(request.user, asset)
     audit.record(
