@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -54,3 +54,9 @@ def revoke(request: HttpRequest, public_id: str) -> HttpResponse:
         messages.success(request, _("The token “%(name)s” was revoked.") % {"name": token.name})
         return redirect("api_tokens:list")
     return render(request, "api/revoke.html", {"token": token})
+
+
+def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
+    """An API path that does not exist answers in the API's error body, not a page."""
+    body = {"code": "not_found", "message": _("No such API path."), "fields": {}}
+    return JsonResponse({"error": body}, status=404)

@@ -11,7 +11,7 @@ from uuid import UUID
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import File, Query, Router, Schema
+from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from yilian.audit import services as audit
@@ -318,4 +318,4 @@ def add_attachment(request: HttpRequest, business_id: UUID, file: File[UploadedF
         target=asset,
         patient=audit.patient_of(business),
     )
-    return 201, file_out(asset)
+    return Status(201, file_out(asset))
