@@ -93,15 +93,16 @@ _STATUS_CODES = {
 
 
 def install(api: NinjaAPI) -> None:
-    """Register the handlers on ``api`` (the most specific exception class wins)."""
+    """Register the handlers on ``api`` (the most specific exception class wins; each
+    handler receives an instance of the class it is registered for)."""
 
-    def on_api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+    def on_api_error(request: HttpRequest, exc: Any) -> HttpResponse:
         response = error_response(api, request, exc.status, exc.code, exc.message, exc.fields)
         for name, value in exc.headers.items():
             response[name] = value
         return response
 
-    def on_not_authenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def on_not_authenticated(request: HttpRequest, exc: Any) -> HttpResponse:
         response = error_response(
             api,
             request,
@@ -112,7 +113,7 @@ def install(api: NinjaAPI) -> None:
         response["WWW-Authenticate"] = 'Bearer realm="yilian"'
         return response
 
-    def on_request_invalid(request: HttpRequest, exc: RequestValidationError) -> HttpResponse:
+    def on_request_invalid(request: HttpRequest, exc: Any) -> HttpResponse:
         fields: dict[str, list[str]] = {}
         for item in exc.errors:
             loc = [str(p) for p in item.get("loc", ()) if p not in ("body", "query", "path")]
@@ -123,30 +124,30 @@ def install(api: NinjaAPI) -> None:
             api, request, 422, "invalid_request", _("The request is not valid."), fields
         )
 
-    def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    def on_http_error(request: HttpRequest, exc: Any) -> HttpResponse:
         status = exc.status_code
         code = _STATUS_CODES.get(status, "error")
         if status == 403 and "CSRF" in str(exc):
             code = "csrf_failed"
         return error_response(api, request, status, code, str(exc))
 
-    def on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    def on_throttled(request: HttpRequest, exc: Any) -> HttpResponse:
         return error_response(api, request, 429, "rate_limited", _("Too many requests."))
 
     def on_404(request: HttpRequest, exc: Http404) -> HttpResponse:
         return error_response(api, request, 404, "not_found", _("Not found."))
 
-    def on_403(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    def on_403(request: HttpRequest, exc: Any) -> HttpResponse:
         message = str(exc) or _("You may not do this.")
         return error_response(api, request, 403, "forbidden", message)
 
-    def on_stale(request: HttpRequest, exc: StaleRequest) -> HttpResponse:
+    def on_stale(request: HttpRequest, exc: Any) -> HttpResponse:
         return error_response(api, request, 409, "stale_version", exc.messages[0])
 
-    def on_transition(request: HttpRequest, exc: TransitionError) -> HttpResponse:
+    def on_transition(request: HttpRequest, exc: Any) -> HttpResponse:
         return error_response(api, request, 409, "not_possible_now", exc.messages[0])
 
-    def on_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    def on_invalid(request: HttpRequest, exc: Any) -> HttpResponse:
         message, fields = validation_fields(exc)
         return error_response(api, request, 422, "invalid", message, fields)
 
