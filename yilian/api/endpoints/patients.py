@@ -57,7 +57,8 @@ def list_patients(
     request: HttpRequest, cursor: str | None = None, limit: int = DEFAULT_LIMIT
 ) -> Any:
     _hospital_staff(request)
-    rows, next_cursor = page(selectors.hospital_patients(request.user), cursor=cursor, limit=limit)
+    patients = selectors.hospital_patients(request.user).select_related("hospital")
+    rows, next_cursor = page(patients, cursor=cursor, limit=limit)
     record(request, action=AuditAction.LIST)
     return {"items": [patient_out(p, in_full=False) for p in rows], "next_cursor": next_cursor}
 
@@ -77,7 +78,9 @@ def search_patients(request: HttpRequest, payload: PatientSearchIn) -> Any:
     _hospital_staff(request)
     query = payload.query.strip()[:100]
     rows, next_cursor = page(
-        selectors.search_patients(request.user, query), cursor=payload.cursor, limit=payload.limit
+        selectors.search_patients(request.user, query).select_related("hospital"),
+        cursor=payload.cursor,
+        limit=payload.limit,
     )
     record(request, action=AuditAction.SEARCH if query else AuditAction.LIST)
     return {"items": [patient_out(p, in_full=False) for p in rows], "next_cursor": next_cursor}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from yilian.audit.models import AuditAction, AuditEntry
@@ -249,3 +251,19 @@ def test_upload_refused_for_a_bad_file_and_for_read_tokens(api_as, loop, staff_a
     )
     assert refused.status_code == 403
     assert not FileAsset.objects.exists()
+
+
+def test_lists_take_a_fixed_number_of_queries(api_as, loop, manager):
+    api = api_as(manager)
+    api.get("/me/")  # the token's first use is recorded once; not part of the budget
+    loop.at(Status.SUBMITTED)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get("/businesses/").status_code == 200
+        return len(queries)
+
+    few = count()
+    for n in range(6):
+        loop.at(Status.SUBMITTED, title=f"会诊 {n}")
+    assert count() == few
