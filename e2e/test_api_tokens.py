@@ -17,7 +17,7 @@ def test_doctor_creates_a_token_and_reads_the_docs(new_context, live_url, staff_
     page.on("request", lambda r: None if r.url.startswith(live_url) else outside.append(r.url))
     log_in(page, staff_a.phone, PASSWORD)
     page.goto("/accounts/profile/")
-    page.locator('[data-nav="api-tokens"]').first.click()
+    page.locator('[data-nav="api-tokens"]:visible').click()
     expect(page.locator("#no-tokens")).to_be_visible()
     page.locator("#token-form #id_name").fill("HIS 接口")
     page.locator("#token-form button").click()
