@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 npm ci --no-audit --no-fund --silent
 out=yilian/static/vendor
-rm -rf "$out" && mkdir -p "$out"/{bootstrap,bootstrap-icons/fonts,htmx,echarts,hls.js,janus-gateway,webrtc-adapter,openseadragon}
+rm -rf "$out" && mkdir -p "$out"/{bootstrap,bootstrap-icons/fonts,htmx,echarts,hls.js,janus-gateway,webrtc-adapter,openseadragon,swagger-ui}
 nm=node_modules
 cp $nm/bootstrap/dist/css/bootstrap.min.css $nm/bootstrap/dist/js/bootstrap.bundle.min.js $nm/bootstrap/LICENSE "$out/bootstrap/"
 cp $nm/bootstrap-icons/font/bootstrap-icons.min.css $nm/bootstrap-icons/LICENSE "$out/bootstrap-icons/"
@@ -19,6 +19,10 @@ sed -n '/The MIT License/,/OTHER DEALINGS/p' $nm/janus-gateway/npm/src/janus.js 
 cp $nm/webrtc-adapter/out/adapter.js $nm/webrtc-adapter/LICENSE.md "$out/webrtc-adapter/"
 cp $nm/openseadragon/build/openseadragon/openseadragon.min.js $nm/openseadragon/LICENSE.txt "$out/openseadragon/"
 cp -r $nm/openseadragon/build/openseadragon/images "$out/openseadragon/"
+# The API's browsable docs (/api/v1/docs): the bundle and its stylesheet, no initializer (ours
+# is yilian/static/yilian/api-docs.js).
+cp $nm/swagger-ui-dist/swagger-ui-bundle.js $nm/swagger-ui-dist/swagger-ui.css $nm/swagger-ui-dist/LICENSE $nm/swagger-ui-dist/NOTICE "$out/swagger-ui/"
+sed -i '/sourceMappingURL/d' "$out/swagger-ui/swagger-ui.css"  # the map is not vendored
 node -e '
 const fs = require("fs");
 const lock = JSON.parse(fs.readFileSync("package-lock.json"));

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "yilian.reporting",
     "yilian.imaging",
     "yilian.realtime",
+    "yilian.api",
     "yilian.web",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -332,5 +333,7 @@ YILIAN_LIVE_REPLAY_MAX_MB = env_int("YILIAN_LIVE_REPLAY_MAX_MB", 8192)
 YILIAN_BASE_URL = env_str("YILIAN_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Most submissions of the public join pages per client address (N/s, N/m, N/h or N/d).
 YILIAN_JOIN_RATE = env_str("YILIAN_JOIN_RATE", "5/h")
+# Most API calls per personal access token (or per signed-in user) in a window.
+YILIAN_API_RATE = env_str("YILIAN_API_RATE", "600/m")
 # Dotted path of the SMS backend class (a subclass of yilian.notify.sms.BaseSMSBackend).
 YILIAN_SMS_BACKEND = env_str("YILIAN_SMS_BACKEND", "yilian.notify.sms.LogBackend")

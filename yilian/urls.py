@@ -1,13 +1,17 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import set_language
 
+from yilian.api import views as api_views
+from yilian.api.api import api
 from yilian.web.views import healthz
 
 urlpatterns = [
     path("", include("yilian.web.urls")),
     path("", include("yilian.workflow.urls")),
+    path("accounts/api-tokens/", include("yilian.api.urls")),
     path("accounts/", include("yilian.accounts.urls")),
+    path("api/v1/", api.urls),
     path("notifications/", include("yilian.notify.urls")),
     path("linkage/", include("yilian.linkage.urls")),
     path("medical/", include("yilian.medical.urls")),
@@ -34,4 +38,6 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),
     path("django-admin/", admin.site.urls),
+    # Last: any other /api/ path answers in the API's error body.
+    re_path(r"^api/(?P<rest>.*)$", api_views.not_found),
 ]

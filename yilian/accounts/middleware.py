@@ -33,9 +33,9 @@ class ActiveAccountMiddleware:
         user = request.user
         if user.is_authenticated and not user.can_use_business and not self._is_open(request):
             if request.path.startswith("/api/"):
-                return JsonResponse(
-                    {"code": "account_not_active", "detail": "account is not active"}, status=403
-                )
+                # The API's error body (yilian/api/errors.py).
+                body = {"code": "account_not_active", "message": "account is not active"}
+                return JsonResponse({"error": {**body, "fields": {}}}, status=403)
             return redirect("accounts:status")
         return self.get_response(request)
 

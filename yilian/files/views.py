@@ -84,28 +84,39 @@ class _Slice:
 def download(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """A file for whoever may read its object. Files whose object's policy makes them public
     (a published health-education video) need no login; any other file asks for one."""
-    if not request.user.is_authenticated:
-        try:
-            asset = selectors.find_file(public_id)
-        except Http404:
-            asset = None  # asked to sign in, as for a file that exists: no oracle
-        target = asset.target if asset is not None else None
-        if asset is None or target is None or not access.is_public(target):
-            return redirect_to_login(request.get_full_path())
-        # Public material is not patient data: anonymous reads leave no audit entry
-        # (a phone seeking through a video makes many range requests).
-    else:
+    if request.user.is_authenticated:
+        return serve_file(request, public_id)
+    try:
         asset = selectors.find_file(public_id)
-        allowed = selectors.may_read_file(request.user, asset)
-        audit.record(
-            request,
-            action=AuditAction.DOWNLOAD,
-            target=asset,
-            patient=audit.patient_of(asset.target),
-            outcome=Outcome.OK if allowed else Outcome.DENIED,
-        )
-        if not allowed:
-            raise Http404  # as for a file that does not exist
+    except Http404:
+        asset = None  # asked to sign in, as for a file that exists: no oracle
+    target = asset.target if asset is not None else None
+    if asset is None or target is None or not access.is_public(target):
+        return redirect_to_login(request.get_full_path())
+    # Public material is not patient data: anonymous reads leave no audit entry
+    # (a phone seeking through a video makes many range requests).
+    return file_response(request, asset)
+
+
+def serve_file(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """The file if ``request.user`` may read the object it is on (audited either way; 404
+    otherwise), with range support. The page's download and the API's both answer so."""
+    asset = selectors.find_file(public_id)
+    allowed = selectors.may_read_file(request.user, asset)
+    audit.record(
+        request,
+        action=AuditAction.DOWNLOAD,
+        target=asset,
+        patient=audit.patient_of(asset.target),
+        outcome=Outcome.OK if allowed else Outcome.DENIED,
+    )
+    if not allowed:
+        raise Http404  # as for a file that does not exist
+    return file_response(request, asset)
+
+
+def file_response(request: HttpRequest, asset: Any) -> HttpResponse:
+    """The bytes of a file the caller may read: inline or attached, ranges, strict headers."""
     inline = request.GET.get("inline") == "1" and asset.mime_type in _INLINE
     if settings.YILIAN_X_ACCEL_PREFIX:
         # nginx streams the bytes from its internal location (and answers Range requests

@@ -15,7 +15,9 @@ def test_api_path_returns_403_json_for_a_pending_user(client, pending_staff_a):
 
     assert response.status_code == 403
     assert response["Content-Type"] == "application/json"
-    assert response.json() == {"code": "account_not_active", "detail": "account is not active"}
+    assert response.json() == {
+        "error": {"code": "account_not_active", "message": "account is not active", "fields": {}}
+    }
 
 
 def test_api_path_returns_403_json_for_a_rejected_user_on_post(
@@ -27,7 +29,7 @@ def test_api_path_returns_403_json_for_a_rejected_user_on_post(
     response = client.post("/api/v1/requests/", {"title": "x"})
 
     assert response.status_code == 403
-    assert response.json()["code"] == "account_not_active"
+    assert response.json()["error"]["code"] == "account_not_active"
 
 
 def test_api_path_passes_an_active_user_through(login, staff_a):

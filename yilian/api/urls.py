@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "api_tokens"
+
+urlpatterns = [
+    path("", views.tokens, name="list"),
+    path("<uuid:public_id>/revoke/", views.revoke, name="revoke"),
+]
