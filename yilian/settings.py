@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "yilian.supervision",
     "yilian.imaging",
     "yilian.realtime",
+    "yilian.fhir",
     "yilian.web",
     "django.contrib.auth",
     "django.contrib.contenttypes",

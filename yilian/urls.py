@@ -24,6 +24,7 @@ urlpatterns = [
     path("cases/", include("yilian.casebank.urls")),
     path("", include("yilian.accession.urls")),
     path("supervision/", include("yilian.supervision.urls")),
+    path("fhir/r4/", include("yilian.fhir.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),
     path("django-admin/", admin.site.urls),
