@@ -36,6 +36,22 @@ class ActiveAccountMiddleware:
                 return JsonResponse(
                     {"code": "account_not_active", "detail": "account is not active"}, status=403
                 )
+            if request.path.startswith("/fhir/"):
+                # FHIR clients read an OperationOutcome, not a page.
+                return JsonResponse(
+                    {
+                        "resourceType": "OperationOutcome",
+                        "issue": [
+                            {
+                                "severity": "error",
+                                "code": "forbidden",
+                                "diagnostics": "The account is not active.",
+                            }
+                        ],
+                    },
+                    status=403,
+                    content_type="application/fhir+json",
+                )
             return redirect("accounts:status")
         return self.get_response(request)
 

@@ -39,14 +39,14 @@ def fhir_caller(request: HttpRequest) -> Caller:
     header = request.headers.get("Authorization", "")
     if header[:7].lower() == "bearer ":
         lookup = _bearer_lookup()
-        user = lookup(request) if lookup is not None else None
-        if user is None or not user.is_authenticated or not user.can_use_business:
+        token_user = lookup(request) if lookup is not None else None
+        if token_user is None or not token_user.can_use_business:
             raise FhirError.one(401, "login", "The access token is not valid.")
-        return Caller(user=user, by_token=True)
-    user = request.user
-    if not user.is_authenticated or not user.can_use_business:
+        return Caller(user=token_user, by_token=True)
+    session_user = request.user
+    if not isinstance(session_user, User) or not session_user.can_use_business:
         raise FhirError.one(401, "login", "Sign in or send an access token.")
-    return Caller(user=user, by_token=False)
+    return Caller(user=session_user, by_token=False)
 
 
 def fhir_user(request: HttpRequest) -> User:
@@ -57,6 +57,6 @@ def check_csrf(request: HttpRequest, caller: Caller) -> None:
     """Session-authenticated writes need Django's CSRF token, as every form of the site."""
     if caller.by_token:
         return
-    refused = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})  # type: ignore[arg-type,return-value]
+    refused = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})  # type: ignore[arg-type]
     if refused is not None:
         raise FhirError.one(403, "forbidden", "CSRF check failed: send the CSRF token.")

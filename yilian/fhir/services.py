@@ -232,6 +232,7 @@ def _patient_values(entry: _Entry) -> dict[str, Any]:
 def _existing_patient(actor: User, values: Mapping[str, Any]) -> Patient | None:
     """The sender hospital's record of the same person (national ID or record number):
     an HIS sending a second referral of a patient reuses the record, as it stands."""
+    assert actor.hospital_id is not None  # may_write_patients checked it
     same_hospital = Patient.objects.filter(hospital_id=actor.hospital_id)
     national_id = normalise_national_id(values["national_id"])
     if national_id:

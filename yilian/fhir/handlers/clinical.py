@@ -75,7 +75,7 @@ def patient_resource(patient: Patient, ctx: Context) -> dict[str, Any]:
         {
             "resourceType": "Patient",
             "id": str(patient.public_id),
-            "meta": meta(patient, **({} if full else {"security": [codes.MASKED_LABEL]})),
+            "meta": meta(patient) if full else {**meta(patient), "security": [codes.MASKED_LABEL]},
             "identifier": identifiers,
             "active": True,
             "name": [{"use": "official", "text": patient.name}],
@@ -253,7 +253,7 @@ def task_owner(request: BusinessRequest) -> dict[str, Any] | None:
     """Who must act now on the business's execution: the team lead once dispatched, the
     first assigned expert, or the team by name."""
     team = request.team
-    if team is not None and team.lead_id is not None:
+    if team is not None and team.lead is not None:
         return ref("Practitioner", team.lead.public_id, team.lead.name)
     experts = list(request.experts.all())
     if experts:

@@ -17,8 +17,8 @@ def instant(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def meta(row: Any, field: str = "updated_at", **extra: Any) -> dict[str, Any]:
-    return {"lastUpdated": instant(getattr(row, field)), **extra}
+def meta(row: Any, field: str = "updated_at") -> dict[str, Any]:
+    return {"lastUpdated": instant(getattr(row, field))}
 
 
 def ref(resource_type: str, public_id: Any, display: str = "") -> dict[str, Any]:

@@ -229,7 +229,7 @@ register(
 # --- AuditEvent -----------------------------------------------------------------------------
 
 # AuditEvent.action: Create, Read, Update, Execute.
-_ACTION = {
+_ACTION: dict[str, str] = {
     AuditAction.VIEW: "R",
     AuditAction.LIST: "R",
     AuditAction.SEARCH: "E",
@@ -241,7 +241,7 @@ _ACTION = {
     AuditAction.SIGN: "U",
 }
 # AuditEvent.outcome: 0 success, 4 minor failure (refused), 8 serious failure.
-_OUTCOME = {Outcome.OK: "0", Outcome.DENIED: "4", Outcome.FAILED: "8"}
+_OUTCOME: dict[str, str] = {Outcome.OK: "0", Outcome.DENIED: "4", Outcome.FAILED: "8"}
 
 
 def audit_event(entry: AuditEntry, ctx: Context) -> dict[str, Any]:

@@ -148,3 +148,11 @@ def test_practitioners_are_people_at_work_never_patients(
     role = fhir_get(staff_a, f"/fhir/r4/PractitionerRole/{staff_a.public_id}")
     assert role["organization"]["reference"] == f"Organization/{staff_a.hospital.public_id}"
     assert [c["coding"][0]["code"] for c in role["code"]] == ["staff"]
+
+
+def test_an_account_not_yet_approved_gets_an_operation_outcome_not_a_page(
+    db, fhir_get, pending_staff_a
+):
+    outcome = fhir_get(pending_staff_a, "/fhir/r4/Patient", status=403)
+
+    assert outcome["issue"][0]["code"] == "forbidden"

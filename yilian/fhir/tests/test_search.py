@@ -6,11 +6,14 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from yilian.medical.services import save_consultation
 from yilian.patients.services import register_patient
 
-from .conftest import validate
+from .conftest import consultation_data, validate
 
 
 def _ids(bundle):
@@ -126,3 +129,36 @@ def test_search_results_each_validate_as_their_type(story, fhir_get, hospital_ad
     for entry in bundle["entry"]:
         resource = validate(entry["resource"])
         assert entry["fullUrl"].endswith(f"/fhir/r4/ServiceRequest/{resource.id}")
+
+
+def _selects(client, path: str) -> int:
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    return sum(
+        1 for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")
+    )
+
+
+def test_a_page_costs_the_same_reads_whatever_its_length(db, client, staff_a):
+
+    def add(n: int) -> None:
+        for i in range(n):
+            patient = register_patient(
+                actor=staff_a, name="患者", medical_record_number=f"Q-{i}-{n}"
+            )
+            save_consultation(applicant=staff_a, data=consultation_data(patient))
+
+    client.force_login(staff_a)
+    add(2)
+    paths = [
+        "/fhir/r4/ServiceRequest",
+        "/fhir/r4/Task",
+        "/fhir/r4/Patient",
+        "/fhir/r4/Practitioner",
+    ]
+    few = [_selects(client, p) for p in paths]
+    add(5)
+    many = [_selects(client, p) for p in paths]
+
+    assert many == few
