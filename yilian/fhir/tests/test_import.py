@@ -368,3 +368,18 @@ def test_a_bearer_token_request_needs_no_csrf_token(
     found = client.get("/fhir/r4/Patient", HTTP_AUTHORIZATION="Bearer good-token")
     assert found.status_code == 200 and found.json()["total"] == 1
     assert client.get("/fhir/r4/Patient", HTTP_AUTHORIZATION="Bearer bad").status_code == 401
+
+
+def test_the_example_in_the_integrators_guide_imports(client, staff_a, consultation_team):
+    from pathlib import Path
+
+    from django.conf import settings
+
+    guide = (Path(settings.BASE_DIR) / "docs" / "fhir.md").read_text(encoding="utf-8")
+    example = guide.split("### Example", 1)[1].split("```json", 1)[1].split("```", 1)[0]
+    client.force_login(staff_a)
+
+    response = post(client, json.loads(example))
+
+    assert response.status_code == 200, response.content
+    assert BusinessRequest.objects.filter(kind="consultation", status=Status.DRAFT).count() == 1
