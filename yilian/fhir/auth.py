@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.http import HttpRequest
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from yilian.accounts.models import User
 
@@ -41,11 +42,11 @@ def fhir_caller(request: HttpRequest) -> Caller:
         lookup = _bearer_lookup()
         token_user = lookup(request) if lookup is not None else None
         if token_user is None or not token_user.can_use_business:
-            raise FhirError.one(401, "login", "The access token is not valid.")
+            raise FhirError.one(401, "login", _("The access token is not valid."))
         return Caller(user=token_user, by_token=True)
     session_user = request.user
     if not isinstance(session_user, User) or not session_user.can_use_business:
-        raise FhirError.one(401, "login", "Sign in or send an access token.")
+        raise FhirError.one(401, "login", _("Sign in or send an access token."))
     return Caller(user=session_user, by_token=False)
 
 
@@ -59,4 +60,4 @@ def check_csrf(request: HttpRequest, caller: Caller) -> None:
         return
     refused = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})  # type: ignore[arg-type]
     if refused is not None:
-        raise FhirError.one(403, "forbidden", "CSRF check failed: send the CSRF token.")
+        raise FhirError.one(403, "forbidden", _("CSRF check failed: send the CSRF token."))

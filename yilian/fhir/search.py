@@ -18,6 +18,7 @@ from django.db.models import Model, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
 
 from yilian.accounts.models import User
 from yilian.core.dates import start_of
@@ -74,7 +75,11 @@ def _int(name: str, value: str, low: int, high: int) -> int:
         number = -1
     if not low <= number <= high:
         raise FhirError.one(
-            400, "invalid", f"{name} must be a whole number from {low} to {high}.", name
+            400,
+            "invalid",
+            _("%(name)s must be a whole number from %(low)d to %(high)d.")
+            % {"name": name, "low": low, "high": high},
+            name,
         )
     return number
 
@@ -82,7 +87,7 @@ def _int(name: str, value: str, low: int, high: int) -> int:
 def check_format(query: QueryDict) -> None:
     for value in query.getlist("_format"):
         if value.split(";")[0].strip().lower() not in JSON_FORMATS:
-            raise FhirError.one(406, "not-supported", "Only JSON is served.", "_format")
+            raise FhirError.one(406, "not-supported", _("Only JSON is served."), "_format")
 
 
 def parse_query(handler: Handler, query: QueryDict, *, is_lenient: bool) -> Query:
@@ -102,8 +107,8 @@ def parse_query(handler: Handler, query: QueryDict, *, is_lenient: bool) -> Quer
             raise FhirError.one(
                 400,
                 "not-supported",
-                f"{handler.type} has no search parameter {name!r} "
-                f"(supported: {', '.join(sorted(known))}).",
+                _("%(type)s has no search parameter “%(name)s” (supported: %(known)s).")
+                % {"type": handler.type, "name": name, "known": ", ".join(sorted(known))},
                 name,
             )
     return parsed
@@ -122,7 +127,7 @@ def _instant_bounds(value: str) -> tuple[datetime, datetime, bool]:
         raise FhirError.one(
             400,
             "invalid",
-            "_lastUpdated takes a date (2026-01-31) or an instant (2026-01-31T08:00:00+08:00).",
+            _("_lastUpdated takes a date (2026-01-31) or an instant (2026-01-31T08:00:00+08:00)."),
             "_lastUpdated",
         )
     if timezone.is_naive(moment):
@@ -144,7 +149,8 @@ def last_updated_filter(qs: QuerySet[Any], field_name: str, value: str) -> Query
         raise FhirError.one(
             400,
             "not-supported",
-            f"The prefix {prefix!r} is not supported (use eq, ge, gt, le or lt).",
+            _("The prefix “%(prefix)s” is not supported (use eq, ge, gt, le or lt).")
+            % {"prefix": prefix},
             "_lastUpdated",
         )
     lower, upper, is_day = _instant_bounds(raw)
@@ -226,4 +232,7 @@ def read(handler: Handler, user: User, resource_id: str) -> tuple[Source, Model]
         row = source.queryset(user).filter(**{source.id_field: key}).first()
         if row is not None:
             return source, row
-    raise FhirError(404, [Issue("not-found", f"{handler.type}/{resource_id} is not known.")])
+    raise FhirError(
+        404,
+        [Issue("not-found", _("%(ref)s is not known.") % {"ref": f"{handler.type}/{resource_id}"})],
+    )

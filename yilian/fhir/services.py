@@ -17,6 +17,7 @@ import pydantic
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
 from fhir.resources.R4B.bundle import Bundle
 
 from yilian.accounts.models import User
@@ -93,7 +94,7 @@ def _structure_errors(body: Any) -> None:
             issues.append(Issue("structure", str(error["msg"]), path))
         raise FhirError(400, issues) from None
     except (TypeError, ValueError) as exc:
-        raise _invalid(f"Not a FHIR Bundle: {exc}") from None
+        raise _invalid(_("Not a FHIR Bundle: %(error)s") % {"error": exc}) from None
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ class _Entry:
 
 def _entries(body: Mapping[str, Any]) -> tuple[_Entry, _Entry]:
     if body.get("type") != "transaction":
-        raise _invalid("Send a Bundle of type 'transaction'.", "Bundle.type")
+        raise _invalid(_("Send a Bundle of type “transaction”."), "Bundle.type")
     found: dict[str, _Entry] = {}
     for index, entry in enumerate(body.get("entry") or []):
         resource = entry.get("resource") or {}
@@ -119,26 +120,29 @@ def _entries(body: Mapping[str, Any]) -> tuple[_Entry, _Entry]:
             raise FhirError.one(
                 400,
                 "not-supported",
-                "A transaction holds one Patient and one ServiceRequest only.",
+                _("A transaction holds one Patient and one ServiceRequest only."),
                 f"Bundle.entry[{index}]",
             )
         if method != "POST":
             raise FhirError.one(
                 400,
                 "not-supported",
-                "Entries are created with POST.",
+                _("Entries are created with POST."),
                 f"Bundle.entry[{index}].request.method",
             )
         if kind in found:
-            raise _invalid(f"The Bundle holds more than one {kind}.", f"Bundle.entry[{index}]")
+            raise _invalid(
+                _("The Bundle holds more than one %(type)s.") % {"type": kind},
+                f"Bundle.entry[{index}]",
+            )
         found[kind] = _Entry(index, entry.get("fullUrl", ""), resource)
     if set(found) != {"Patient", "ServiceRequest"}:
-        raise _invalid("The Bundle needs one Patient and one ServiceRequest.", "Bundle.entry")
+        raise _invalid(_("The Bundle needs one Patient and one ServiceRequest."), "Bundle.entry")
     patient, request = found["Patient"], found["ServiceRequest"]
     subject = (request.resource.get("subject") or {}).get("reference", "")
     if not patient.full_url or subject != patient.full_url:
         raise _invalid(
-            "ServiceRequest.subject must refer to the Patient entry's fullUrl.",
+            _("ServiceRequest.subject must refer to the Patient entry’s fullUrl."),
             request.at("subject"),
         )
     return patient, request
@@ -181,8 +185,11 @@ def kind_of(request: _Entry) -> str:
     raise FhirError.one(
         400,
         "not-supported",
-        f"Say the business in ServiceRequest.category: {codes.BUSINESS_KIND_SYSTEM} "
-        f"'consultation' or 'referral' (or SNOMED CT 11429006 / 3457005).",
+        _(
+            "Say the business in ServiceRequest.category: %(system)s “consultation” or "
+            "“referral” (or SNOMED CT 11429006 / 3457005)."
+        )
+        % {"system": codes.BUSINESS_KIND_SYSTEM},
         request.at("category"),
     )
 
@@ -217,7 +224,7 @@ def _patient_values(entry: _Entry) -> dict[str, Any]:
         except ValueError:
             birth = None
         if birth is None:
-            raise _invalid("birthDate is not a date (YYYY-MM-DD).", entry.at("birthDate"))
+            raise _invalid(_("birthDate is not a date (YYYY-MM-DD)."), entry.at("birthDate"))
     return {
         "name": name,
         "sex": gender if gender in ("male", "female") else "",
@@ -253,7 +260,7 @@ def _urgency(entry: _Entry) -> str:
     priority = entry.resource.get("priority", "routine")
     urgency = codes.PRIORITY_URGENCY.get(priority)
     if urgency is None:
-        raise _invalid("priority is routine, urgent, asap or stat.", entry.at("priority"))
+        raise _invalid(_("priority is routine, urgent, asap or stat."), entry.at("priority"))
     return urgency
 
 
@@ -334,13 +341,13 @@ def import_transaction(body: Any, *, actor: User) -> Imported:
     """Create the draft (see the module's docstring); ``FhirError`` with the reasons when
     anything is wrong, and then nothing is saved."""
     if not isinstance(body, Mapping) or body.get("resourceType") != "Bundle":
-        raise _invalid("POST a Bundle of type 'transaction' to the base URL.")
+        raise _invalid(_("POST a Bundle of type “transaction” to the base URL."))
     _structure_errors(body)
     patient_entry, request_entry = _entries(body)
     kind = kind_of(request_entry)
     if not may_write_patients(actor):
         raise FhirError.one(
-            403, "forbidden", "Only the staff of a member hospital may send referrals."
+            403, "forbidden", _("Only the staff of a member hospital may send referrals.")
         )
     values = _patient_values(patient_entry)
     try:
@@ -364,5 +371,5 @@ def import_transaction(body: Any, *, actor: User) -> Imported:
             except ValidationError as exc:
                 raise FhirError(400, _issues(exc, request_entry, REQUEST_FIELDS)) from None
     except PermissionDenied as exc:
-        raise FhirError.one(403, "forbidden", str(exc) or "Not allowed.") from None
+        raise FhirError.one(403, "forbidden", str(exc) or _("Not allowed.")) from None
     return Imported(patient=patient, patient_created=created, request=request)

@@ -15,6 +15,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.http import http_date
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from yilian.audit.models import AuditAction, Outcome
@@ -50,21 +51,28 @@ def fhir_endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
 def _caller(request: HttpRequest) -> Caller:
     caller = fhir_caller(request)
     if not may_use_fhir(caller.user):
-        raise FhirError.one(403, "forbidden", "This account has no access to the FHIR interface.")
+        raise FhirError.one(
+            403, "forbidden", _("This account has no access to the FHIR interface.")
+        )
     return caller
 
 
 def _handler(resource_type: str) -> Handler:
     handler = get_handler(resource_type)
     if handler is None:
-        raise FhirError.one(404, "not-supported", f"{resource_type} is not served here.")
+        raise FhirError.one(
+            404, "not-supported", _("%(type)s is not served here.") % {"type": resource_type}
+        )
     return handler
 
 
 def _methods(request: HttpRequest, *allowed: str) -> None:
     if request.method not in allowed:
         raise FhirError.one(
-            405, "not-supported", f"{request.method} is not supported here ({', '.join(allowed)})."
+            405,
+            "not-supported",
+            _("%(method)s is not supported here (%(allowed)s).")
+            % {"method": request.method, "allowed": ", ".join(allowed)},
         )
 
 
@@ -98,11 +106,11 @@ def base(request: HttpRequest) -> HttpResponse:
     caller = _caller(request)
     check_csrf(request, caller)
     if len(request.body) > MAX_BODY:
-        raise FhirError.one(413, "too-costly", "The Bundle is too large.")
+        raise FhirError.one(413, "too-costly", _("The Bundle is too large."))
     try:
         body = json.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError):
-        raise FhirError.one(400, "structure", "The body is not JSON.") from None
+        raise FhirError.one(400, "structure", _("The body is not JSON.")) from None
     try:
         imported = import_transaction(body, actor=caller.user)
     except FhirError:
