@@ -462,9 +462,7 @@ def encounter(session: RoomSession, ctx: Context) -> dict[str, Any]:
             "appointment": (
                 [ref("Appointment", request.public_id)] if request.scheduled_start else []
             ),
-            "participant": [
-                {"individual": user_ref(session.host)} if session.host is not None else {}
-            ],
+            "participant": [{"individual": user_ref(session.host)}] if session.host else [],
             "period": compact(
                 {
                     "start": instant(request.started_at or session.created_at),

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from yilian.medical.services import save_consultation
 from yilian.patients.services import register_patient
+from yilian.workflow.services import create_request
 
 from .conftest import consultation_data, validate
 
@@ -162,3 +163,14 @@ def test_a_page_costs_the_same_reads_whatever_its_length(db, client, staff_a):
     many = [_selects(client, p) for p in paths]
 
     assert many == few
+
+
+def test_a_business_about_no_patient_is_a_valid_service_request_and_task(db, fhir_get, staff_a):
+    visit = create_request(kind="study_visit", applicant=staff_a, title="进修参观申请")
+
+    service_request = fhir_get(staff_a, f"/fhir/r4/ServiceRequest/{visit.public_id}")
+    task = fhir_get(staff_a, f"/fhir/r4/Task/{visit.public_id}")
+
+    assert service_request["subject"] == {"type": "Location", "display": staff_a.hospital.name}
+    assert service_request["category"][0]["coding"][0]["code"] == "study_visit"
+    assert "for" not in task and task["status"] == "draft"
