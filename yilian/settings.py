@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "yilian.imaging",
     "yilian.realtime",
     "yilian.api",
+    "yilian.fhir",
     "yilian.web",
     "django.contrib.auth",
     "django.contrib.contenttypes",

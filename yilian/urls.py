@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("yilian.accession.urls")),
     path("supervision/", include("yilian.supervision.urls")),
     path("reporting/", include("yilian.reporting.urls")),
+    path("fhir/r4/", include("yilian.fhir.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),
     path("django-admin/", admin.site.urls),

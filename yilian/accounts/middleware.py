@@ -36,6 +36,22 @@ class ActiveAccountMiddleware:
                 # The API's error body (yilian/api/errors.py).
                 body = {"code": "account_not_active", "message": "account is not active"}
                 return JsonResponse({"error": {**body, "fields": {}}}, status=403)
+            if request.path.startswith("/fhir/"):
+                # FHIR clients read an OperationOutcome, not a page.
+                return JsonResponse(
+                    {
+                        "resourceType": "OperationOutcome",
+                        "issue": [
+                            {
+                                "severity": "error",
+                                "code": "forbidden",
+                                "diagnostics": "The account is not active.",
+                            }
+                        ],
+                    },
+                    status=403,
+                    content_type="application/fhir+json",
+                )
             return redirect("accounts:status")
         return self.get_response(request)
 

@@ -1,0 +1,3 @@
+"""Importing this package registers every resource handler."""
+
+from . import clinical, directory, records  # noqa: F401
