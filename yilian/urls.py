@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("yilian.web.urls")),
     path("", include("yilian.workflow.urls")),
     path("accounts/", include("yilian.accounts.urls")),
+    path("security/", include("yilian.security.urls")),
     path("notifications/", include("yilian.notify.urls")),
     path("linkage/", include("yilian.linkage.urls")),
     path("medical/", include("yilian.medical.urls")),
