@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -38,6 +39,10 @@ DATA_DIR = Path(env_str("YILIAN_DATA_DIR", str(BASE_DIR / "var")))
 
 # --- Applications -----------------------------------------------------------
 INSTALLED_APPS = [
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "yilian.core",
     "yilian.accounts",
     "yilian.orgs",
@@ -67,6 +72,7 @@ INSTALLED_APPS = [
     "yilian.realtime",
     "yilian.api",
     "yilian.fhir",
+    "yilian.security",
     "yilian.web",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -90,10 +96,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "yilian.security.middleware.SessionLimitsMiddleware",
     "yilian.accounts.middleware.ActiveAccountMiddleware",
+    "yilian.security.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: counts failed sign-ins and answers locked ones (yilian/security).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "yilian.urls"
@@ -183,6 +194,25 @@ if TASK_BACKEND == "rq":
     RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0"}}
 
 # --- Authentication ---------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses locked accounts and addresses
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lockout: 5 failures within 30 minutes lock the account and, separately, the address.
+AXES_FAILURE_LIMIT = env_int("YILIAN_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("YILIAN_LOCKOUT_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "security/locked.html"
+AXES_CLIENT_IP_CALLABLE = "yilian.core.ratelimit.client_ip"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_USERNAME_CALLABLE = "yilian.security.policy.sign_in_name"
+AXES_VERBOSE = False
+# Two-factor sign-in (TOTP) for the roles in yilian/security/policy.py; on by default in
+# production. Idle timeout and absolute session lifetime (SESSION_COOKIE_AGE).
+YILIAN_2FA_REQUIRED = env_bool("YILIAN_2FA_REQUIRED", default=PRODUCTION)
+OTP_TOTP_ISSUER = "Yilian"
+YILIAN_IDLE_TIMEOUT_MINUTES = env_int("YILIAN_IDLE_TIMEOUT_MINUTES", 30)
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

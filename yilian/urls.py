@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/api-tokens/", include("yilian.api.urls")),
     path("accounts/", include("yilian.accounts.urls")),
     path("api/v1/", api.urls),
+    path("security/", include("yilian.security.urls")),
     path("notifications/", include("yilian.notify.urls")),
     path("linkage/", include("yilian.linkage.urls")),
     path("medical/", include("yilian.medical.urls")),

@@ -258,6 +258,10 @@ def set_account_enabled(user: User, *, actor: User, enabled: bool) -> User:
     locked.save(update_fields=["status", "is_active"])
     from yilian.audit.models import AuditAction
     from yilian.audit.services import record
+    from yilian.security.services import revoke_sessions
+
+    if not enabled:
+        revoke_sessions(locked)  # signed out everywhere at once
 
     record(None, action=AuditAction.UPDATE, target=locked, actor=actor)
     return locked
