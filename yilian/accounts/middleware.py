@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
+
+from yilian.core.refusals import client_refusal
 
 # URL names an account that is not (yet) active may still reach.
 OPEN_TO_INACTIVE = frozenset(
@@ -32,26 +34,11 @@ class ActiveAccountMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         if user.is_authenticated and not user.can_use_business and not self._is_open(request):
-            if request.path.startswith("/api/"):
-                # The API's error body (yilian/api/errors.py).
-                body = {"code": "account_not_active", "message": "account is not active"}
-                return JsonResponse({"error": {**body, "fields": {}}}, status=403)
-            if request.path.startswith("/fhir/"):
-                # FHIR clients read an OperationOutcome, not a page.
-                return JsonResponse(
-                    {
-                        "resourceType": "OperationOutcome",
-                        "issue": [
-                            {
-                                "severity": "error",
-                                "code": "forbidden",
-                                "diagnostics": "The account is not active.",
-                            }
-                        ],
-                    },
-                    status=403,
-                    content_type="application/fhir+json",
-                )
+            refusal = client_refusal(
+                request, status=403, code="account_not_active", message="The account is not active."
+            )
+            if refusal is not None:
+                return refusal
             return redirect("accounts:status")
         return self.get_response(request)
 

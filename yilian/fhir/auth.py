@@ -6,20 +6,16 @@ could ride on, so only such requests skip the CSRF check; a session POST keeps i
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.http import HttpRequest
 from django.middleware.csrf import CsrfViewMiddleware
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from yilian.accounts.models import User
+from yilian.api.tokens import user_for_bearer
 
 from .outcome import FhirError
-
-# The API's token lookup: ``user_for_bearer(request) -> User | None``.
-BEARER_LOOKUP = "yilian.api.tokens.user_for_bearer"
 
 
 @dataclass(frozen=True)
@@ -28,21 +24,14 @@ class Caller:
     by_token: bool
 
 
-def _bearer_lookup() -> Callable[[HttpRequest], User | None] | None:
-    try:
-        return import_string(BEARER_LOOKUP)
-    except ImportError:  # the API app is not installed in this deployment
-        return None
-
-
 def fhir_caller(request: HttpRequest) -> Caller:
     """The authenticated, active caller, or ``FhirError`` 401 (OperationOutcome ``login``)."""
     header = request.headers.get("Authorization", "")
     if header[:7].lower() == "bearer ":
-        lookup = _bearer_lookup()
-        token_user = lookup(request) if lookup is not None else None
+        token_user = user_for_bearer(request)  # the API's personal access tokens
         if token_user is None or not token_user.can_use_business:
             raise FhirError.one(401, "login", _("The access token is not valid."))
+        request.user = token_user  # audit entries name the token's owner
         return Caller(user=token_user, by_token=True)
     session_user = request.user
     if not isinstance(session_user, User) or not session_user.can_use_business:
@@ -54,9 +43,12 @@ def fhir_user(request: HttpRequest) -> User:
     return fhir_caller(request).user
 
 
-def check_csrf(request: HttpRequest, caller: Caller) -> None:
-    """Session-authenticated writes need Django's CSRF token, as every form of the site."""
+def check_write(request: HttpRequest, caller: Caller) -> None:
+    """A write needs a token with the write scope, or — from the browser session — Django's
+    CSRF token, as every form of the site."""
     if caller.by_token:
+        if not request.api_token.may_write:
+            raise FhirError.one(403, "forbidden", _("This access token may only read."))
         return
     refused = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})  # type: ignore[arg-type]
     if refused is not None:

@@ -22,7 +22,7 @@ from yilian.audit.models import AuditAction, Outcome
 from yilian.audit.services import record
 
 from . import search as fhir_search
-from .auth import Caller, check_csrf, fhir_caller
+from .auth import Caller, check_write, fhir_caller
 from .capability import capability_statement
 from .outcome import FhirError, error_response
 from .registry import Context, Handler, Source, get_handler
@@ -34,7 +34,7 @@ MAX_BODY = 2 * 1024 * 1024
 
 
 def fhir_endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Answers ``FhirError`` as an OperationOutcome. CSRF is checked in ``auth.check_csrf``
+    """Answers ``FhirError`` as an OperationOutcome. CSRF is checked in ``auth.check_write``
     for session writes (a token-authenticated request has no cookie to ride on)."""
 
     @csrf_exempt
@@ -104,7 +104,7 @@ def base(request: HttpRequest) -> HttpResponse:
     """POST a transaction Bundle: a draft referral or consultation (``services``)."""
     _methods(request, "POST")
     caller = _caller(request)
-    check_csrf(request, caller)
+    check_write(request, caller)
     if len(request.body) > MAX_BODY:
         raise FhirError.one(413, "too-costly", _("The Bundle is too large."))
     try:

@@ -7,11 +7,12 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
 
 from yilian.accounts.middleware import OPEN_TO_INACTIVE
+from yilian.core.refusals import client_refusal
 
 from . import selectors
 
@@ -25,10 +26,6 @@ OPEN_BEFORE_SECOND_FACTOR = OPEN_TO_INACTIVE | {
 }
 # ``last_seen`` is written at most this often (a session save per request is wasteful).
 TOUCH_EVERY = 60
-
-
-def _is_api(request: HttpRequest) -> bool:
-    return request.path.startswith(("/api/", "/fhir/"))
 
 
 def _open(request: HttpRequest, names: frozenset[str] | set[str]) -> bool:
@@ -54,10 +51,11 @@ class SessionLimitsMiddleware:
             reason = selectors.session_expiry(session, now)
             if reason:
                 logout(request)
-                if _is_api(request):
-                    return JsonResponse(
-                        {"error": {"code": "session_expired", "message": reason}}, status=401
-                    )
+                refusal = client_refusal(
+                    request, status=401, code="session_expired", message="The session has expired."
+                )
+                if refusal is not None:
+                    return refusal
                 query = urlencode({"expired": reason, "next": request.get_full_path()})
                 return redirect(f"{reverse('accounts:login')}?{query}")
             if now - session.get("last_seen", 0) >= TOUCH_EVERY:
@@ -80,11 +78,14 @@ class TwoFactorMiddleware:
             and selectors.second_factor_due(request)
             and not _open(request, OPEN_BEFORE_SECOND_FACTOR)
         ):
-            if _is_api(request):
-                return JsonResponse(
-                    {"error": {"code": "second_factor_required", "message": "sign in fully"}},
-                    status=403,
-                )
+            refusal = client_refusal(
+                request,
+                status=403,
+                code="second_factor_required",
+                message="Sign in with your second factor first.",
+            )
+            if refusal is not None:
+                return refusal
             step = "verify" if selectors.has_second_factor(user) else "setup"
             target = reverse(f"security:two_factor_{step}")
             return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")

@@ -16,7 +16,11 @@ def test_api_path_returns_403_json_for_a_pending_user(client, pending_staff_a):
     assert response.status_code == 403
     assert response["Content-Type"] == "application/json"
     assert response.json() == {
-        "error": {"code": "account_not_active", "message": "account is not active", "fields": {}}
+        "error": {
+            "code": "account_not_active",
+            "message": "The account is not active.",
+            "fields": {},
+        }
     }
 
 

@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 
 from yilian.accounts.models import User
+from yilian.api.services import create_token
 from yilian.audit.models import AuditAction, AuditEntry
 from yilian.fhir import codes
 from yilian.medical.models import Consultation
@@ -323,14 +324,6 @@ def test_anonymous_import_is_401(db, client):
 
 # --- CSRF: session writes keep it; token-authenticated ones need none --------------------
 
-BEARER = {}
-
-
-def fake_bearer(request) -> User | None:
-    """Stands in for the API's ``user_for_bearer``: one known token."""
-    header = request.headers.get("Authorization", "")
-    return BEARER.get(header.removeprefix("Bearer "))
-
 
 def test_a_session_post_without_the_csrf_token_is_refused(staff_a, consultation_team):
     client = Client(enforce_csrf_checks=True)
@@ -355,19 +348,29 @@ def test_a_session_post_with_the_csrf_token_is_accepted(staff_a, consultation_te
     assert response.status_code == 200, response.content
 
 
-def test_a_bearer_token_request_needs_no_csrf_token(
-    monkeypatch, staff_a, consultation_team, fhir_get
-):
-    monkeypatch.setattr("yilian.fhir.auth.BEARER_LOOKUP", f"{__name__}.fake_bearer")
-    monkeypatch.setitem(BEARER, "good-token", staff_a)
+def test_a_bearer_token_request_needs_no_csrf_token(staff_a, consultation_team, fhir_get):
+    _row, token = create_token(staff_a, name="HIS", scope="write", days=30)
     client = Client(enforce_csrf_checks=True)
 
-    response = post(client, consultation_bundle(), HTTP_AUTHORIZATION="Bearer good-token")
+    response = post(client, consultation_bundle(), HTTP_AUTHORIZATION=f"Bearer {token}")
 
     assert response.status_code == 200, response.content
-    found = client.get("/fhir/r4/Patient", HTTP_AUTHORIZATION="Bearer good-token")
+    found = client.get("/fhir/r4/Patient", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert found.status_code == 200 and found.json()["total"] == 1
     assert client.get("/fhir/r4/Patient", HTTP_AUTHORIZATION="Bearer bad").status_code == 401
+
+
+def test_a_read_only_token_may_search_but_not_import(staff_a, consultation_team):
+    _row, token = create_token(staff_a, name="HIS", scope="read", days=30)
+    client = Client()
+    before = _counts()
+
+    response = post(client, consultation_bundle(), HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    assert response.status_code == 403
+    assert response.json()["issue"][0]["code"] == "forbidden"
+    assert _counts() == before
+    assert client.get("/fhir/r4/Patient", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
 
 
 def test_the_example_in_the_integrators_guide_imports(client, staff_a, consultation_team):
