@@ -301,5 +301,7 @@ YILIAN_ORTHANC_URL = env_str("YILIAN_ORTHANC_URL", "").rstrip("/")
 YILIAN_BASE_URL = env_str("YILIAN_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Most submissions of the public join pages per client address (N/s, N/m, N/h or N/d).
 YILIAN_JOIN_RATE = env_str("YILIAN_JOIN_RATE", "5/h")
+# Most certificate-code lookups on the public verification page per client address.
+YILIAN_VERIFY_RATE = env_str("YILIAN_VERIFY_RATE", "30/h")
 # Dotted path of the SMS backend class (a subclass of yilian.notify.sms.BaseSMSBackend).
 YILIAN_SMS_BACKEND = env_str("YILIAN_SMS_BACKEND", "yilian.notify.sms.LogBackend")

@@ -137,6 +137,10 @@ MODULES: tuple[Module, ...] = (
         pages=(
             Page(_("Cloud classroom"), "teaching:courses", ALL_MEMBERS),
             Page(_("New course"), "teaching:course_new", frozenset({R.MANAGER, R.PLATFORM_ADMIN})),
+            Page(_("CME classes"), "teaching:cme_classes", ALL_MEMBERS),
+            Page(_("My classes"), "teaching:cme_mine", ALL_MEMBERS),
+            Page(_("My credits"), "teaching:cme_credits", ALL_MEMBERS),
+            Page(_("New CME class"), "teaching:cme_new", frozenset({R.MANAGER, R.PLATFORM_ADMIN})),
         ),
     ),
     Module(

@@ -11,8 +11,20 @@ from yilian.core.tests.html import parse
 from yilian.web.navigation import MODULES, business_modules, modules_for
 
 BUSINESS = ["medical", "teaching", "linkage", "quality"]
-CLASSROOM = ["teaching:courses"]
-CLASSROOM_MANAGED = ["teaching:courses", "teaching:course_new"]
+CLASSROOM = [
+    "teaching:courses",
+    "teaching:cme_classes",
+    "teaching:cme_mine",
+    "teaching:cme_credits",
+]
+CLASSROOM_MANAGED = [
+    "teaching:courses",
+    "teaching:course_new",
+    "teaching:cme_classes",
+    "teaching:cme_mine",
+    "teaching:cme_credits",
+    "teaching:cme_new",
+]
 
 
 def _menu(user) -> dict[str, list[str]]:
