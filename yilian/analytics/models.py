@@ -59,7 +59,7 @@ class ActivityEvent(models.Model):
     action = models.CharField(_("action"), max_length=20)
     # How much the event counts for (seconds watched, tenths of a credit); 1 for the events
     # that are simply counted.
-    amount = models.PositiveBigIntegerField(_("amount"), default=1)
+    amount = models.PositiveBigIntegerField(_("amount"), default=1, db_default=1)
 
     class Meta:
         verbose_name = _("activity event")
@@ -83,7 +83,7 @@ class DailyRollup(models.Model):
     kind = models.CharField(_("business kind"), max_length=40, blank=True)
     metric = models.CharField(_("metric"), max_length=20)
     count = models.PositiveBigIntegerField(_("count"), default=0)
-    total = models.PositiveBigIntegerField(_("sum of amounts"), default=0)
+    total = models.PositiveBigIntegerField(_("sum of amounts"), default=0, db_default=0)
 
     class Meta:
         verbose_name = _("daily rollup")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -171,6 +171,41 @@ class Dashboard:
     previous_months: list[Month]
     provinces: list[Share]  # business interactions per province
     scope_hospital: Hospital | None = None
+    # The teaching figures per hospital tier (participations, watch hours, credits).
+    teaching_tiers: list[TierFigures] = field(default_factory=list)
+
+
+TEACHING_FIGURES = ("training", "watch_hours", "credits")
+
+
+@dataclass(frozen=True)
+class TierFigures:
+    tier: str
+    label: str
+    values: dict[str, int | float]
+
+
+def teaching_by_tier(filters: Filters) -> list[TierFigures]:
+    """The teaching figures of ``filters``' period per hospital tier, in tier order (one
+    query)."""
+    figures = [f for f in FIGURES if f.key in TEACHING_FIGURES]
+    metrics = set().union(*(f.metrics for f in figures))
+    raw: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in (
+        _rollups(filters, filters.start, filters.end)
+        .filter(metric__in=metrics)
+        .values("hospital__tier", "kind", "metric")
+        .annotate(n=Sum("count"), t=Sum("total"))
+        .order_by()
+    ):
+        for figure in figures:
+            if figure.counts(row["kind"], row["metric"]):
+                raw[row["hospital__tier"]][figure.key] += figure.raw(row)
+    return [
+        TierFigures(tier, str(label), {f.key: f.shown(raw[tier][f.key]) for f in figures})
+        for tier, label in Hospital.Tier.choices
+        if tier in raw
+    ]
 
 
 def dashboard_scope(user: User) -> Hospital | None:
@@ -293,6 +328,7 @@ def dashboard(filters: Filters, *, scope_hospital: Hospital | None = None) -> Da
         previous_months=_monthly(previous_rows, previous.start, previous.end),
         provinces=_province_ranking(filters),
         scope_hospital=scope_hospital,
+        teaching_tiers=teaching_by_tier(filters),
     )
 
 

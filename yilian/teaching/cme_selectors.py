@@ -237,12 +237,14 @@ def class_attendance(
     """Attendance of ``learner_ids`` in every session of the class: one query for the
     sessions, one for the check-ins, one per session held in a room."""
     sessions = sessions_of(cme_class)
-    checked = defaultdict(set)
+    checked: dict[int, set[int]] = defaultdict(set)
     for session_id, learner_id in CheckIn.objects.filter(
         session__in=sessions, learner_id__in=learner_ids
     ).values_list("session_id", "learner_id"):
         checked[session_id].add(learner_id)
-    room = {s.pk: attendance_totals(s.room_session, now) for s in sessions if s.room_session_id}
+    room = {
+        s.pk: attendance_totals(held, now) for s in sessions if (held := s.room_session) is not None
+    }
     return {
         learner_id: Attendance(
             cme_class,
