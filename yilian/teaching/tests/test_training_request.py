@@ -82,14 +82,23 @@ def test_a_hospital_requests_a_class_and_completing_the_request_creates_it(
 
 
 def test_the_request_form_keeps_what_was_typed_and_explains(login, staff_a, teaching_team):
-    status, request = _apply(login, staff_a, preferred_to="2000-01-01", topic="心衰管理")
-    assert status == 200
-    assert request is None
-    page = login(staff_a).post(
+    start = timezone.localdate() + timedelta(days=10)
+    response = login(staff_a).post(
         reverse("workflow:apply_kind", args=[TRAINING_REQUEST]),
-        {"topic": "心衰管理", "audience": "", "participants": "10"},
+        {
+            "topic": "心衰管理",
+            "audience": "县医院心内科",
+            "participants": "10",
+            "preferred_from": start.isoformat(),
+            "preferred_to": (start - timedelta(days=3)).isoformat(),
+            "intent": "submit",
+        },
     )
-    assert "心衰管理" in page.content.decode()
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert "The last preferred date is before the first." in page
+    assert "心衰管理" in page and "县医院心内科" in page
+    assert not BusinessRequest.objects.filter(kind=TRAINING_REQUEST).exists()
 
 
 def test_class_from_request_is_made_once(login, staff_a, manager, expert, teaching_team):
