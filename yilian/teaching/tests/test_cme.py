@@ -408,3 +408,36 @@ def test_the_attendance_sheet_exports(login, cme_class, manager, staff_a):
     body = response.content.decode("utf-8-sig")
     assert response.status_code == 200
     assert staff_a.name in body and "2.0" in body
+
+
+def test_the_organiser_is_told_of_a_pending_enrolment_and_the_learner_of_the_decision(
+    manager, staff_a, django_capture_on_commit_callbacks
+):
+    from yilian.notify.models import Notification
+
+    cme_class = make_cme_class(manager, needs_approval=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        enrolment = services.enrol(cme_class, learner=staff_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.decide(enrolment, actor=manager, approve=True)
+
+    told = {(n.recipient_id, n.url) for n in Notification.objects.filter(verb="cme_enrolment")}
+    assert told == {
+        (manager.pk, reverse("teaching:cme_enrolments", args=[cme_class.public_id])),
+        (staff_a.pk, reverse("teaching:cme_class", args=[cme_class.public_id])),
+    }
+
+
+def test_the_class_list_filters_by_credit_class_and_searches(login, manager, staff_a):
+    make_cme_class(manager, title="心电图判读班", credit_class="I")
+    make_cme_class(manager, title="糖尿病管理班", credit_class="II")
+    client = login(staff_a)
+    url = reverse("teaching:cme_classes")
+
+    class_i = client.get(url, {"credit_class": "I"}).content.decode()
+    found = client.get(url, {"q": "糖尿病"}).content.decode()
+    none = client.get(url, {"q": "骨科"}).content.decode()
+
+    assert "心电图判读班" in class_i and "糖尿病管理班" not in class_i
+    assert "糖尿病管理班" in found and "心电图判读班" not in found
+    assert "No class matches your search." in none
