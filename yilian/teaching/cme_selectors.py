@@ -175,7 +175,7 @@ class SessionAttendance:
     @property
     def seconds(self) -> int:
         """Seconds that count: the whole session with a check-in, else the time in the
-        room (never more than the session lasts)."""
+        room between the session's start and end."""
         if self.checked_in:
             return self.session.seconds
         return min(self.room_seconds, self.session.seconds)
@@ -243,7 +243,9 @@ def class_attendance(
     ).values_list("session_id", "learner_id"):
         checked[session_id].add(learner_id)
     room = {
-        s.pk: attendance_totals(held, now) for s in sessions if (held := s.room_session) is not None
+        s.pk: attendance_totals(held, now, window=(s.starts_at, s.ends_at))
+        for s in sessions
+        if (held := s.room_session) is not None
     }
     return {
         learner_id: Attendance(

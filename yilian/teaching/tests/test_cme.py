@@ -441,3 +441,19 @@ def test_the_class_list_filters_by_credit_class_and_searches(login, manager, sta
     assert "心电图判读班" in class_i and "糖尿病管理班" not in class_i
     assert "糖尿病管理班" in found and "心电图判读班" not in found
     assert "No class matches your search." in none
+
+
+def test_time_in_the_room_outside_the_session_does_not_count(manager, staff_a, teaching_room):
+    cme_class = make_cme_class(
+        manager, room=teaching_room, rule=AttendanceRule.MINUTES, rule_value=50
+    )
+    session = _session(cme_class)
+    services.enrol(cme_class, learner=staff_a)
+    room_session = services.enter_room(session, user=staff_a)
+    # In the room from 25 minutes before the start until 10 minutes after it.
+    _in_room(room_session, staff_a, session.starts_at - timedelta(minutes=25), 35)
+
+    attendance = selectors.attendance_of(Enrolment.objects.get())
+
+    assert attendance.attended_minutes == 10
+    assert services.evaluate(Enrolment.objects.get()) is False
