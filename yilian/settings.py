@@ -366,5 +366,7 @@ YILIAN_BASE_URL = env_str("YILIAN_BASE_URL", "http://127.0.0.1:8000").rstrip("/"
 YILIAN_JOIN_RATE = env_str("YILIAN_JOIN_RATE", "5/h")
 # Most API calls per personal access token (or per signed-in user) in a window.
 YILIAN_API_RATE = env_str("YILIAN_API_RATE", "600/m")
+# Most certificate-code lookups on the public verification page per client address.
+YILIAN_VERIFY_RATE = env_str("YILIAN_VERIFY_RATE", "30/h")
 # Dotted path of the SMS backend class (a subclass of yilian.notify.sms.BaseSMSBackend).
 YILIAN_SMS_BACKEND = env_str("YILIAN_SMS_BACKEND", "yilian.notify.sms.LogBackend")

@@ -1,8 +1,9 @@
 """Analytics (ARCHITECTURE §8): the activity log and its daily rollups.
 
 ``ActivityEvent`` — one row per login and per business action, appended, never edited.
-``DailyRollup`` — the count of events per day × hospital × business kind × metric, kept
-current in the same transaction as the event, so the dashboard reads a few thousand rollup
+``DailyRollup`` — the count of events per day × hospital × business kind × metric, and the
+sum of their amounts (seconds watched, tenths of a credit), kept current in the same
+transaction as the event, so the dashboard reads a few thousand rollup
 rows instead of millions of events. ``rebuild_rollups`` recomputes them from the events.
 """
 
@@ -22,6 +23,14 @@ class Metric(models.TextChoices):
 
     LOGIN = "login", _("login")
     TRAINING = "training", _("training participation")
+    # Events whose amount is what counts: seconds of a lesson, class or live stream watched,
+    # and CME credits issued (in tenths of a credit, so 0.5 credits is 5).
+    WATCH_SECONDS = "watch_seconds", _("seconds watched")
+    CREDITS = "credits", _("credits issued (tenths)")
+
+
+# Tenths of a credit per credit: a credits event's amount is credits × CREDIT_UNITS.
+CREDIT_UNITS = 10
 
 
 class ActivityEvent(models.Model):
@@ -48,6 +57,9 @@ class ActivityEvent(models.Model):
     )
     kind = models.CharField(_("business kind"), max_length=40, blank=True)
     action = models.CharField(_("action"), max_length=20)
+    # How much the event counts for (seconds watched, tenths of a credit); 1 for the events
+    # that are simply counted.
+    amount = models.PositiveBigIntegerField(_("amount"), default=1, db_default=1)
 
     class Meta:
         verbose_name = _("activity event")
@@ -71,6 +83,7 @@ class DailyRollup(models.Model):
     kind = models.CharField(_("business kind"), max_length=40, blank=True)
     metric = models.CharField(_("metric"), max_length=20)
     count = models.PositiveBigIntegerField(_("count"), default=0)
+    total = models.PositiveBigIntegerField(_("sum of amounts"), default=0, db_default=0)
 
     class Meta:
         verbose_name = _("daily rollup")
@@ -83,4 +96,7 @@ class DailyRollup(models.Model):
         indexes = [models.Index(fields=["metric", "date"], name="analytics_rollup_metric_idx")]
 
     def __str__(self) -> str:
-        return f"{self.date} {self.hospital_id} {self.kind or '-'} {self.metric}={self.count}"
+        return (
+            f"{self.date} {self.hospital_id} {self.kind or '-'} "
+            f"{self.metric}={self.count}/{self.total}"
+        )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -31,20 +31,32 @@ from yilian.orgs.selectors import AllianceSummary, Share, alliance_summary
 from yilian.workflow.models import Action
 from yilian.workflow.registry import all_kinds
 
-from .models import DailyRollup, Metric
+from .models import CREDIT_UNITS, DailyRollup, Metric
 
 
 @dataclass(frozen=True)
 class Figure:
-    """A headline figure: the events of ``metrics`` (of ``kinds``; None: any kind)."""
+    """A headline figure: the events of ``metrics`` (of ``kinds``; None: any kind) —
+    their number, or (``summed``) the sum of their amounts divided by ``unit`` (seconds
+    watched shown in hours, tenths of a credit shown in credits)."""
 
     key: str
     label: Promise
     metrics: frozenset[str]
     kinds: frozenset[str] | None = None
+    summed: bool = False
+    unit: int = 1
 
     def counts(self, kind: str, metric: str) -> bool:
         return metric in self.metrics and (self.kinds is None or kind in self.kinds)
+
+    def raw(self, row: dict[str, Any]) -> int:
+        """What a rollup row (``n`` events, ``t`` their amounts) adds to this figure."""
+        return int(row["t"] if self.summed else row["n"])
+
+    def shown(self, raw: int) -> int | float:
+        """The figure as people read it: a count, or the sum in its unit to one decimal."""
+        return raw if self.unit == 1 else round(raw / self.unit, 1)
 
     @property
     def drill(self) -> list[tuple[str, Promise | str]]:
@@ -68,6 +80,20 @@ FIGURES: tuple[Figure, ...] = (
     ),
     Figure("referrals", _("Two-way referrals"), frozenset({CASE}), frozenset({"referral"})),
     Figure("training", _("Training participations"), frozenset({Metric.TRAINING})),
+    Figure(
+        "watch_hours",
+        _("Watch hours"),
+        frozenset({Metric.WATCH_SECONDS}),
+        summed=True,
+        unit=3600,
+    ),
+    Figure(
+        "credits",
+        _("CME credits issued"),
+        frozenset({Metric.CREDITS}),
+        summed=True,
+        unit=CREDIT_UNITS,
+    ),
     Figure(
         "study",
         _("Study visits and advanced study"),
@@ -117,8 +143,8 @@ def default_filters() -> Filters:
 @dataclass(frozen=True)
 class Value:
     figure: Figure
-    current: int
-    previous: int
+    current: int | float
+    previous: int | float
     # Average per hospital of the same tier (a hospital admin's comparison); None otherwise.
     tier_average: float | None = None
 
@@ -133,7 +159,7 @@ class Value:
 @dataclass(frozen=True)
 class Month:
     month: date
-    values: dict[str, int]
+    values: dict[str, int | float]
 
 
 @dataclass(frozen=True)
@@ -145,6 +171,41 @@ class Dashboard:
     previous_months: list[Month]
     provinces: list[Share]  # business interactions per province
     scope_hospital: Hospital | None = None
+    # The teaching figures per hospital tier (participations, watch hours, credits).
+    teaching_tiers: list[TierFigures] = field(default_factory=list)
+
+
+TEACHING_FIGURES = ("training", "watch_hours", "credits")
+
+
+@dataclass(frozen=True)
+class TierFigures:
+    tier: str
+    label: str
+    values: dict[str, int | float]
+
+
+def teaching_by_tier(filters: Filters) -> list[TierFigures]:
+    """The teaching figures of ``filters``' period per hospital tier, in tier order (one
+    query)."""
+    figures = [f for f in FIGURES if f.key in TEACHING_FIGURES]
+    metrics = set().union(*(f.metrics for f in figures))
+    raw: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in (
+        _rollups(filters, filters.start, filters.end)
+        .filter(metric__in=metrics)
+        .values("hospital__tier", "kind", "metric")
+        .annotate(n=Sum("count"), t=Sum("total"))
+        .order_by()
+    ):
+        for figure in figures:
+            if figure.counts(row["kind"], row["metric"]):
+                raw[row["hospital__tier"]][figure.key] += figure.raw(row)
+    return [
+        TierFigures(tier, str(label), {f.key: f.shown(raw[tier][f.key]) for f in figures})
+        for tier, label in Hospital.Tier.choices
+        if tier in raw
+    ]
 
 
 def dashboard_scope(user: User) -> Hospital | None:
@@ -181,13 +242,19 @@ def _rollups(filters: Filters, start: date, end: date) -> QuerySet[DailyRollup]:
     return qs
 
 
-def _totals(rows: Iterable[dict[str, Any]]) -> dict[str, int]:
+def _raw_totals(rows: Iterable[dict[str, Any]]) -> dict[str, int]:
     totals: dict[str, int] = defaultdict(int)
     for row in rows:
         for figure in FIGURES:
             if figure.counts(row["kind"], row["metric"]):
-                totals[figure.key] += row["n"]
+                totals[figure.key] += figure.raw(row)
     return totals
+
+
+def _totals(rows: Iterable[dict[str, Any]]) -> dict[str, int | float]:
+    """Each figure over ``rows``, as shown."""
+    raw = _raw_totals(rows)
+    return {f.key: f.shown(raw[f.key]) for f in FIGURES if f.key in raw}
 
 
 def _monthly(rows: Iterable[dict[str, Any]], start: date, end: date) -> list[Month]:
@@ -195,11 +262,13 @@ def _monthly(rows: Iterable[dict[str, Any]], start: date, end: date) -> list[Mon
     for row in rows:
         for figure in FIGURES:
             if figure.counts(row["kind"], row["metric"]):
-                by_month[row["month"]][figure.key] += row["n"]
+                by_month[row["month"]][figure.key] += figure.raw(row)
     months = []
     cursor = start.replace(day=1)
     while cursor <= end:
-        months.append(Month(cursor, {f.key: by_month[cursor].get(f.key, 0) for f in FIGURES}))
+        months.append(
+            Month(cursor, {f.key: f.shown(by_month[cursor].get(f.key, 0)) for f in FIGURES})
+        )
         cursor = _next_month(cursor)
     return months
 
@@ -227,7 +296,7 @@ def dashboard(filters: Filters, *, scope_hospital: Hospital | None = None) -> Da
         _rollups(filters, previous.start, filters.end)
         .annotate(month=TruncMonth("date"))
         .values("month", "kind", "metric")
-        .annotate(n=Sum("count"))
+        .annotate(n=Sum("count"), t=Sum("total"))
         .order_by()
     )
     current_rows: list[dict[str, Any]] = []
@@ -259,20 +328,24 @@ def dashboard(filters: Filters, *, scope_hospital: Hospital | None = None) -> Da
         previous_months=_monthly(previous_rows, previous.start, previous.end),
         provinces=_province_ranking(filters),
         scope_hospital=scope_hospital,
+        teaching_tiers=teaching_by_tier(filters),
     )
 
 
 def _by_kind_metric(filters: Filters, start: date, end: date) -> list[dict[str, Any]]:
     return list(
-        _rollups(filters, start, end).values("kind", "metric").annotate(n=Sum("count")).order_by()
+        _rollups(filters, start, end)
+        .values("kind", "metric")
+        .annotate(n=Sum("count"), t=Sum("total"))
+        .order_by()
     )
 
 
 def _tier_averages(filters: Filters, hospital: Hospital) -> dict[str, float]:
     peers = replace(filters, hospital=None, tier=hospital.tier, province="")
-    totals = _totals(_by_kind_metric(peers, filters.start, filters.end))
+    totals = _raw_totals(_by_kind_metric(peers, filters.start, filters.end))
     count = members(peers).count() or 1
-    return {key: round(value / count, 1) for key, value in totals.items()}
+    return {f.key: round(totals[f.key] / f.unit / count, 1) for f in FIGURES if f.key in totals}
 
 
 def _province_ranking(filters: Filters) -> list[Share]:

@@ -1,27 +1,30 @@
 """Writing the activity log. ``record_activity`` appends one event and counts it in its
 day's rollup in the caller's transaction; ``rebuild_rollups`` recomputes every rollup from
 the events (the incremental and the rebuilt figures are the same by construction: one
-rule, ``_rollup_key``, decides where an event is counted)."""
+rule, ``_rollup_key``, decides where an event is counted). A rollup keeps the number of its
+events and the sum of their amounts (seconds watched, tenths of a credit)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from yilian.accounts.models import User
 from yilian.orgs.models import Hospital
 
-from .models import ActivityEvent, DailyRollup, Metric
+from .models import CREDIT_UNITS, ActivityEvent, DailyRollup, Metric
 
+_TABLE = DailyRollup._meta.db_table
 _UPSERT = (
-    f"INSERT INTO {DailyRollup._meta.db_table} (date, hospital_id, kind, metric, count) "  # noqa: S608
-    "VALUES (%s, %s, %s, %s, 1) "
+    f"INSERT INTO {_TABLE} (date, hospital_id, kind, metric, count, total) "  # noqa: S608
+    "VALUES (%s, %s, %s, %s, 1, %s) "
     "ON CONFLICT (date, hospital_id, kind, metric) "
-    f"DO UPDATE SET count = {DailyRollup._meta.db_table}.count + 1"
+    f"DO UPDATE SET count = {_TABLE}.count + 1, total = {_TABLE}.total + excluded.total"
 )
 
 
@@ -32,8 +35,13 @@ def record_activity(
     hospital: Hospital | int | None,
     kind: str = "",
     at: datetime | None = None,
+    amount: int = 1,
 ) -> ActivityEvent:
-    """Append that ``user`` did ``action`` (on a business of ``kind``) for ``hospital``."""
+    """Append that ``user`` did ``action`` (on a business of ``kind``) for ``hospital``;
+    ``amount`` is what the event counts for where more than its number matters (seconds
+    watched, tenths of a credit)."""
+    if amount < 0:
+        raise ValueError("an activity's amount is never negative")
     hospital_id = hospital.pk if isinstance(hospital, Hospital) else hospital
     with transaction.atomic():
         event = ActivityEvent.objects.create(
@@ -42,15 +50,52 @@ def record_activity(
             hospital_id=hospital_id,
             kind=kind,
             action=action,
+            amount=amount,
         )
         if hospital_id is not None:
             with connection.cursor() as cursor:
-                cursor.execute(_UPSERT, [_day(event.occurred_at), hospital_id, kind, action])
+                cursor.execute(
+                    _UPSERT, [_day(event.occurred_at), hospital_id, kind, action, amount]
+                )
     return event
 
 
 def record_login(user: User) -> ActivityEvent:
     return record_activity(action=Metric.LOGIN, user=user, hospital=user.hospital_id)
+
+
+def record_watch_time(
+    *, user: User, seconds: int, kind: str, at: datetime | None = None
+) -> ActivityEvent | None:
+    """Count ``seconds`` that ``user`` spent watching (a live stream, a replay, a class
+    session) for their hospital, under the business ``kind`` (``conference_live``,
+    ``surgery_demo`` …). The "watch hours" figure of the dashboard sums these. Nothing is
+    recorded for zero seconds. A heartbeat may call this every minute with the seconds since
+    its last call: the figure is the sum, however the time is cut."""
+    if seconds <= 0:
+        return None
+    return record_activity(
+        action=Metric.WATCH_SECONDS,
+        user=user,
+        hospital=user.hospital_id,
+        kind=kind,
+        at=at,
+        amount=int(seconds),
+    )
+
+
+def record_credits(
+    *, user: User, credits: Decimal, kind: str, at: datetime | None = None
+) -> ActivityEvent:
+    """Count ``credits`` (CME credits, to a tenth) issued to ``user`` for their hospital."""
+    return record_activity(
+        action=Metric.CREDITS,
+        user=user,
+        hospital=user.hospital_id,
+        kind=kind,
+        at=at,
+        amount=int((Decimal(credits) * CREDIT_UNITS).to_integral_value()),
+    )
 
 
 def _day(moment: datetime) -> date:
@@ -64,7 +109,7 @@ def rebuild_rollups() -> int:
         ActivityEvent.objects.filter(hospital__isnull=False)
         .annotate(day=TruncDate("occurred_at", tzinfo=timezone.get_current_timezone()))
         .values_list("day", "hospital_id", "kind", "action")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("id"), total=Sum("amount"))
         .order_by()
     )
     select, params = by_day.query.sql_with_params()
@@ -72,7 +117,7 @@ def rebuild_rollups() -> int:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (unfiltered: truncates fast)
         cursor.execute(
-            f"INSERT INTO {table} (date, hospital_id, kind, metric, count) {select}",
+            f"INSERT INTO {table} (date, hospital_id, kind, metric, count, total) {select}",
             params,
         )
     return DailyRollup.objects.count()

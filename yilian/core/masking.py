@@ -16,3 +16,15 @@ def mask_national_id(value: str) -> str:
     if len(value) <= 8:
         return "*" * len(value)
     return f"{value[:4]}{'*' * (len(value) - 8)}{value[-4:]}"
+
+
+def mask_name(name: str) -> str:
+    """赵*生, 钱*, J***n: the first and last characters of a longer name, the first of a
+    two-character one — enough for the named person to recognise, not to identify a
+    stranger on a public page."""
+    name = name.strip()
+    if len(name) <= 1:
+        return "*" if name else ""
+    if len(name) == 2:
+        return f"{name[0]}*"
+    return f"{name[0]}{'*' * (len(name) - 2)}{name[-1]}"

@@ -346,11 +346,24 @@ def _merged_seconds(spans: list[tuple[datetime, datetime]]) -> int:
     return int(total)
 
 
+def _clipped(
+    spans: list[tuple[datetime, datetime]], window: tuple[datetime, datetime] | None
+) -> list[tuple[datetime, datetime]]:
+    if window is None:
+        return spans
+    low, high = window
+    return [(max(s, low), min(e, high)) for s, e in spans if min(e, high) > max(s, low)]
+
+
 def attendance_totals(
-    session: RoomSession, now: datetime | None = None
+    session: RoomSession,
+    now: datetime | None = None,
+    *,
+    window: tuple[datetime, datetime] | None = None,
 ) -> dict[int, AttendanceTotal]:
     """Per participant (user pk) of ``session``: first join, last leave (None while still
-    in) and the seconds attended. Overlapping connections count once."""
+    in) and the seconds attended. Overlapping connections count once. With ``window``
+    (start, end) only the seconds inside it count (a scheduled class session)."""
     now = now or timezone.now()
     spans: dict[int, list[tuple[datetime, datetime]]] = {}
     still_in: set[int] = set()
@@ -369,7 +382,7 @@ def attendance_totals(
             user_id=user_id,
             first_joined=min(s for s, _ in user_spans),
             last_left=None if user_id in still_in else last_left.get(user_id),
-            seconds=_merged_seconds(user_spans),
+            seconds=_merged_seconds(_clipped(user_spans, window)),
         )
         for user_id, user_spans in spans.items()
     }

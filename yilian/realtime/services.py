@@ -137,6 +137,20 @@ def open_owned_session(owner: str, *, title: str) -> RoomSession:
     return RoomSession.objects.create(owner=owner, title=title.strip()[:200])
 
 
+def open_hosted_session(room: Any, *, host: User, title: str) -> RoomSession:
+    """A session in a standing room that another module has scheduled (a CME class
+    session): that module decided who hosts it and admits its people (``admit``); the room
+    must be in use. The host moderates the session as a room administrator would."""
+    if not room.is_active:
+        raise ValidationError({"room": _("This room is not in use.")})
+    return RoomSession.objects.create(room=room, title=title.strip()[:200], host=host)
+
+
+def admit(session: RoomSession, *people: User) -> None:
+    """Let ``people`` into a standing-room session (idempotent)."""
+    session.participants.add(*people)
+
+
 # --- attendance and presence -----------------------------------------------------------
 
 

@@ -16,3 +16,10 @@ class TeachingConfig(AppConfig):
         access.register(
             Lesson, access.Policy(can_read=policies.may_read_lesson, can_attach=policies.may_manage)
         )
+
+        from yilian.workflow.registry import register
+
+        from .kinds import KINDS
+
+        for kind in KINDS:
+            register(kind)

@@ -26,3 +26,11 @@ def may_manage(user: Any, _target: Any = None) -> bool:
 
 def may_read_lesson(user: Any, lesson: Any) -> bool:
     return is_learner(user) and (lesson.course.published or may_manage(user))
+
+
+def may_manage_class(user: Any, cme_class: Any) -> bool:
+    """A CME class is run by the platform managers and by its organiser (the teaching-team
+    member who scheduled it from a hospital's training request)."""
+    return is_learner(user) and (
+        user.has_role(*MANAGER_ROLES) or cme_class.created_by_id == user.pk
+    )

@@ -18,17 +18,20 @@ from yilian.accounts.roles import Role
 R = Role
 ALL_MEMBERS = frozenset(r for r in Role if r != Role.PATIENT)
 
+
 @dataclass(frozen=True)
 class Business:
     code: str
     label: Promise
     description: Promise
 
+
 @dataclass(frozen=True)
 class Page:
     label: Promise
     url_name: str
     roles: frozenset[str]
+
 
 @dataclass(frozen=True)
 class Module:
@@ -47,6 +50,7 @@ class Module:
 
     def pages_for(self, user: User) -> list[Page]:
         return [p for p in self.pages if user.has_role(*p.roles)]
+
 
 MODULES: tuple[Module, ...] = (
     Module(
@@ -132,10 +136,14 @@ MODULES: tuple[Module, ...] = (
         ),
         pages=(
             Page(_("Cloud classroom"), "teaching:courses", ALL_MEMBERS),
-            Page(_("Health-education library"), "healthedu:library", ALL_MEMBERS),
             Page(_("New course"), "teaching:course_new", frozenset({R.MANAGER, R.PLATFORM_ADMIN})),
+            Page(_("CME classes"), "teaching:cme_classes", ALL_MEMBERS),
+            Page(_("My classes"), "teaching:cme_mine", ALL_MEMBERS),
+            Page(_("My credits"), "teaching:cme_credits", ALL_MEMBERS),
+            Page(_("New CME class"), "teaching:cme_new", frozenset({R.MANAGER, R.PLATFORM_ADMIN})),
             Page(_("Live events"), "live:events", ALL_MEMBERS),
             Page(_("New live event"), "live:event_new", frozenset({R.MANAGER, R.PLATFORM_ADMIN})),
+            Page(_("Health-education library"), "healthedu:library", ALL_MEMBERS),
         ),
     ),
     Module(
@@ -323,10 +331,12 @@ MODULES: tuple[Module, ...] = (
     ),
 )
 
+
 @dataclass(frozen=True)
 class NavEntry:
     module: Module
     pages: list[Page]
+
 
 def modules_for(user: User) -> list[NavEntry]:
     """The modules this user may use, in menu order (a module shows only if it has content)."""
@@ -335,11 +345,14 @@ def modules_for(user: User) -> list[NavEntry]:
     entries = [NavEntry(m, m.pages_for(user)) for m in MODULES if user.has_role(*m.roles)]
     return [e for e in entries if e.module.businesses or e.pages]
 
+
 # The roles that take part in the closed loop: they get the workbench (their queues).
 WORKBENCH_ROLES = frozenset({R.STAFF, R.EXPERT, R.MANAGER, R.HOSPITAL_ADMIN})
 
+
 def has_workbench(user: User) -> bool:
     return bool(user.is_authenticated and user.can_use_business and user.has_role(*WORKBENCH_ROLES))
+
 
 def business_modules() -> list[Module]:
     return [m for m in MODULES if m.businesses]

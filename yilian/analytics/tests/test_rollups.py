@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,7 +15,12 @@ from django.urls import reverse
 
 from conftest import PASSWORD
 from yilian.analytics.models import ActivityEvent, DailyRollup, Metric
-from yilian.analytics.services import rebuild_rollups, record_activity
+from yilian.analytics.services import (
+    rebuild_rollups,
+    record_activity,
+    record_credits,
+    record_watch_time,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 pytestmark = pytest.mark.django_db
@@ -22,6 +28,10 @@ pytestmark = pytest.mark.django_db
 
 def _rollups() -> dict[tuple[date, int, str, str], int]:
     return {(r.date, r.hospital_id, r.kind, r.metric): r.count for r in DailyRollup.objects.all()}
+
+
+def _totals() -> dict[tuple[date, int, str, str], int]:
+    return {(r.date, r.hospital_id, r.kind, r.metric): r.total for r in DailyRollup.objects.all()}
 
 
 def test_an_event_counts_on_its_day_in_the_alliance_time_zone(hospital_a):
@@ -63,25 +73,48 @@ def test_rebuild_reproduces_the_incremental_rollups_exactly(lead_hospital, hospi
     hospitals = [lead_hospital, hospital_a, hospital_b, None]
     start = datetime(2025, 12, 30, 0, 0, tzinfo=SHANGHAI)
     for _ in range(400):
+        action = rng.choice(["login", "submit", "complete", "training", "watch_seconds", "credits"])
         record_activity(
-            action=rng.choice(["login", "submit", "complete", "training"]),
+            action=action,
             user=None,
             hospital=rng.choice(hospitals),
             kind=rng.choice(["", "consultation", "referral"]),
             # around midnights and the new year, where a wrong time zone would show
             at=start + timedelta(minutes=rng.randrange(4 * 24 * 60)),
+            amount=rng.randrange(1, 5000) if action in ("watch_seconds", "credits") else 1,
         )
     incremental = _rollups()
+    incremental_totals = _totals()
 
     call_command("rebuild_rollups", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
     assert _rollups() == incremental
+    assert _totals() == incremental_totals
+    summed = Counter()
+    for e in ActivityEvent.objects.filter(hospital__isnull=False):
+        summed[(e.occurred_at.astimezone(SHANGHAI).date(), e.hospital_id, e.kind, e.action)] += (
+            e.amount
+        )
+    assert incremental_totals == dict(summed)
     by_day = Counter(
         (e.occurred_at.astimezone(SHANGHAI).date(), e.hospital_id, e.kind, e.action)
         for e in ActivityEvent.objects.filter(hospital__isnull=False)
     )
     assert incremental == dict(by_day)
     assert sum(incremental.values()) == ActivityEvent.objects.exclude(hospital=None).count()
+
+
+def test_watch_time_and_credits_are_summed_per_day(hospital_a, staff_a):
+    record_watch_time(user=staff_a, seconds=1800, kind="conference_live")
+    record_watch_time(user=staff_a, seconds=5400, kind="conference_live")
+    record_watch_time(user=staff_a, seconds=0, kind="conference_live")  # nothing to count
+    record_credits(user=staff_a, credits=Decimal("1.5"), kind="cme_class")
+
+    rows = {(r.kind, r.metric): (r.count, r.total) for r in DailyRollup.objects.all()}
+    assert rows == {
+        ("conference_live", Metric.WATCH_SECONDS): (2, 7200),
+        ("cme_class", Metric.CREDITS): (1, 15),
+    }
 
 
 def test_rebuild_repairs_damaged_rollups(hospital_a, hospital_b):

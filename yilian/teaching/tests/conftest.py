@@ -63,3 +63,47 @@ def video(course) -> Lesson:
 @pytest.fixture
 def document(course) -> Lesson:
     return course.lessons.get(kind=LessonKind.PDF)
+
+
+def make_cme_class(manager, *, quota: int = 30, needs_approval: bool = False, **fields):
+    """A published CME class with one on-site session happening now (check-in open)."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from ..cme_services import ClassData, SessionData, save_class, save_session
+    from ..cme_services import set_class_published as publish
+    from ..models import AttendanceRule, CreditClass
+
+    now = timezone.now()
+    data = ClassData(
+        title=fields.pop("title", "急诊胸痛规范化诊治培训班"),
+        credit_class=fields.pop("credit_class", CreditClass.II),
+        credit_amount=fields.pop("credit_amount", Decimal("2.0")),
+        quota=quota,
+        enrol_opens=now - timedelta(days=1),
+        enrol_closes=now + timedelta(days=7),
+        rule=fields.pop("rule", AttendanceRule.SESSIONS),
+        rule_value=fields.pop("rule_value", 1),
+        needs_approval=needs_approval,
+        description="胸痛中心建设与基层首诊",
+    )
+    cme_class = save_class(actor=manager, data=data)
+    save_session(
+        cme_class,
+        actor=manager,
+        data=SessionData(
+            title="第一讲",
+            starts_at=now - timedelta(minutes=10),
+            ends_at=now + timedelta(minutes=50),
+            room=fields.pop("room", None),
+            place="" if fields.get("room") else "门诊楼三楼报告厅",
+        ),
+    )
+    return publish(cme_class, actor=manager, published=True)
+
+
+@pytest.fixture
+def cme_class(manager):
+    return make_cme_class(manager)

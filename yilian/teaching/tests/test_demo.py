@@ -29,3 +29,18 @@ def test_demo_seeding_publishes_two_courses_once():
     second = demo.run_seed("small")
     assert second.created["teaching"] == 0
     assert Course.objects.exclude(category__name=REPLAYS).count() == 2
+
+
+def test_demo_seeding_publishes_a_cme_class_with_enrolments_once():
+    from ..demo import CME_TITLE
+    from ..models import CmeClass
+
+    first = demo.run_seed("small")
+
+    cme_class = CmeClass.objects.get(title=CME_TITLE)
+    assert cme_class.published and cme_class.sessions.exists()
+    assert first.created["teaching_cme"] == 1 + cme_class.enrolments.count()
+    assert cme_class.enrolments.filter(status="approved").exists()
+    second = demo.run_seed("small")
+    assert second.created["teaching_cme"] == 0
+    assert CmeClass.objects.count() == 1

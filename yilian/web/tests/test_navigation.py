@@ -11,19 +11,61 @@ from yilian.core.tests.html import parse
 from yilian.web.navigation import MODULES, business_modules, modules_for
 
 BUSINESS = ["medical", "teaching", "linkage", "quality"]
-CLASSROOM = ["teaching:courses"]
-CLASSROOM_MANAGED = ["teaching:courses", "teaching:course_new"]
-QUALITY = ["sentinel:home", "standards:list"]
-QUALITY_MANAGED = ["sentinel:home", "sentinel:alerts", "standards:list", "standards:new"]
-
-QUALITY_STAFF = ["registries:cases", "registries:coverage"]
-QUALITY_HOSPITAL_ADMIN = ["registries:cases", "registries:indicators", "registries:coverage"]
-QUALITY_MANAGER = ["registries:indicators", "registries:coverage"]
-QUALITY_PLATFORM_ADMIN = [*QUALITY_MANAGER, "registries:designer"]
-CLASSROOM = ["teaching:courses", "healthedu:library"]
-CLASSROOM_MANAGED = ["teaching:courses", "healthedu:library", "teaching:course_new"]
-CLASSROOM = ["teaching:courses", "live:events"]
-CLASSROOM_MANAGED = ["teaching:courses", "teaching:course_new", "live:events", "live:event_new"]
+TEACHING = [
+    "teaching:courses",
+    "teaching:cme_classes",
+    "teaching:cme_mine",
+    "teaching:cme_credits",
+    "live:events",
+    "healthedu:library",
+]
+TEACHING_MANAGED = [
+    "teaching:courses",
+    "teaching:course_new",
+    "teaching:cme_classes",
+    "teaching:cme_mine",
+    "teaching:cme_credits",
+    "teaching:cme_new",
+    "live:events",
+    "live:event_new",
+    "healthedu:library",
+]
+QUALITY_STAFF = [
+    "reporting:mine",
+    "sentinel:home",
+    "registries:cases",
+    "registries:coverage",
+    "standards:list",
+]
+QUALITY_HOSPITAL_ADMIN = [
+    "reporting:mine",
+    "sentinel:home",
+    "registries:cases",
+    "registries:indicators",
+    "registries:coverage",
+    "standards:list",
+]
+QUALITY_MANAGER = [
+    "reporting:queue",
+    "reporting:rates",
+    "sentinel:home",
+    "sentinel:alerts",
+    "registries:indicators",
+    "registries:coverage",
+    "standards:list",
+    "standards:new",
+]
+QUALITY_PLATFORM_ADMIN = [
+    "reporting:rates",
+    "reporting:datasets",
+    "sentinel:home",
+    "sentinel:alerts",
+    "registries:indicators",
+    "registries:coverage",
+    "registries:designer",
+    "standards:list",
+    "standards:new",
+]
 
 
 def _menu(user) -> dict[str, list[str]]:
@@ -34,11 +76,8 @@ def _menu(user) -> dict[str, list[str]]:
 def test_staff_gets_the_four_business_modules_and_no_management_pages(staff_a):
     assert _menu(staff_a) == {
         **{key: [] for key in BUSINESS},
-        "teaching": CLASSROOM,
-        "quality": QUALITY,
+        "teaching": TEACHING,
         "medical": ["patients:list", "realtime:rooms", "casebank:list", "followups:due"],
-        "quality": ["reporting:mine"],
-
         "quality": QUALITY_STAFF,
     }
 
@@ -46,7 +85,7 @@ def test_staff_gets_the_four_business_modules_and_no_management_pages(staff_a):
 def test_expert_gets_business_modules_except_quality_supervision(expert):
     assert _menu(expert) == {
         "medical": ["realtime:rooms", "clinics:queue", "casebank:list"],
-        "teaching": CLASSROOM,
+        "teaching": TEACHING,
         "linkage": [],
     }
 
@@ -54,11 +93,8 @@ def test_expert_gets_business_modules_except_quality_supervision(expert):
 def test_hospital_admin_gets_registrations_member_hospitals_and_the_overview(hospital_admin_a):
     assert _menu(hospital_admin_a) == {
         **{key: [] for key in BUSINESS},
-        "teaching": CLASSROOM,
-        "quality": QUALITY,
+        "teaching": TEACHING,
         "medical": ["patients:list", "realtime:rooms", "followups:due", "followups:templates"],
-        "quality": ["reporting:mine"],
-
         "quality": QUALITY_HOSPITAL_ADMIN,
         "platform": [
             "accounts:registrations",
@@ -75,11 +111,8 @@ def test_hospital_admin_gets_registrations_member_hospitals_and_the_overview(hos
 def test_platform_admin_gets_every_module_and_page(platform_admin):
     assert _menu(platform_admin) == {
         **{key: [] for key in BUSINESS},
-        "teaching": CLASSROOM_MANAGED,
-        "quality": QUALITY_MANAGED,
+        "teaching": TEACHING_MANAGED,
         "linkage": ["linkage:quotas", "linkage:special_types"],
-        "quality": ["reporting:rates", "reporting:datasets"],
-
         "quality": QUALITY_PLATFORM_ADMIN,
         "platform": [
             "accounts:registrations",
@@ -100,12 +133,9 @@ def test_platform_admin_gets_every_module_and_page(platform_admin):
 def test_manager_gets_every_module_but_not_registrations(manager):
     assert _menu(manager) == {
         **{key: [] for key in BUSINESS},
-        "teaching": CLASSROOM_MANAGED,
-        "quality": QUALITY_MANAGED,
+        "teaching": TEACHING_MANAGED,
         "medical": ["casebank:list", "followups:templates"],
         "linkage": ["linkage:quotas"],
-        "quality": ["reporting:queue", "reporting:rates"],
-
         "quality": QUALITY_MANAGER,
         "platform": [
             "web:hospitals",
@@ -124,21 +154,21 @@ def test_manager_gets_every_module_but_not_registrations(manager):
         (
             Role.SECURITY_ADMIN,
             {
-                "teaching": CLASSROOM,
-                "platform": ["web:hospitals", "supervision:tickets"],
+                "teaching": TEACHING,
+                "platform": ["web:hospitals", "supervision:tickets", "security:lockouts"],
                 "security": ["audit:entries", "accounts:role_changes"],
             },
         ),
         (
             Role.ROOM_ADMIN,
             {
-                "teaching": CLASSROOM,
+                "teaching": TEACHING,
                 "platform": ["web:hospitals", "supervision:tickets", "realtime:rooms"],
             },
         ),
         (
             Role.AUDITOR,
-            {"teaching": CLASSROOM, "security": ["audit:entries", "accounts:role_changes"]},
+            {"teaching": TEACHING, "security": ["audit:entries", "accounts:role_changes"]},
         ),
     ],
 )
@@ -165,8 +195,7 @@ def test_a_user_with_two_roles_gets_the_union_once(make_user, hospital_a):
 
     assert _menu(user) == {
         **{key: [] for key in BUSINESS},
-        "teaching": CLASSROOM,
-        "quality": QUALITY,
+        "teaching": TEACHING,
         "medical": [
             "patients:list",
             "realtime:rooms",
@@ -174,8 +203,6 @@ def test_a_user_with_two_roles_gets_the_union_once(make_user, hospital_a):
             "casebank:list",
             "followups:due",
         ],
-        "quality": ["reporting:mine"],
-
         "quality": QUALITY_STAFF,
     }
 
