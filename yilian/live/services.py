@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from yilian.accounts.models import User
 from yilian.accounts.roles import Role
 from yilian.analytics.models import Metric
-from yilian.analytics.services import record_activity
+from yilian.analytics.services import record_activity, record_watch_time
 from yilian.orgs.models import Hospital
 from yilian.realtime import services as realtime
 
@@ -323,6 +323,8 @@ def credit_watch_time(event: LiveEvent, user: User, *, now: datetime | None = No
         row.seconds += credit
         row.last_heartbeat_at = now
         row.save(update_fields=["seconds", "last_heartbeat_at"])
+        kind = ACTIVITY_KINDS.get(event.kind, "")
+        transaction.on_commit(lambda: record_watch_time(user=user, seconds=credit, kind=kind))
     return credit
 
 

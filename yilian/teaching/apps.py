@@ -23,3 +23,9 @@ class TeachingConfig(AppConfig):
 
         for kind in KINDS:
             register(kind)
+
+        from yilian.agenda import sources
+
+        from .agenda import cme_sessions
+
+        sources.register(cme_sessions)

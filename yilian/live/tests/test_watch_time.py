@@ -114,3 +114,17 @@ def test_the_heartbeat_endpoint_credits_the_signed_in_viewer(login, staff_a, liv
     assert 30 <= second["credited"] <= HEARTBEAT_CAP_SECONDS
     assert second["seconds"] == _seconds(live, staff_a) == second["credited"]
     assert client.get(url).status_code == 405
+
+
+def test_credited_seconds_reach_the_watch_hours_figure(
+    live, staff_a, django_capture_on_commit_callbacks
+):
+    t0 = timezone.now()
+    for seconds in (0, 30, 75, 75):  # the last is the other tab's repeat: nothing new
+        with django_capture_on_commit_callbacks(execute=True):
+            credit_watch_time(live, staff_a, now=t0 + timedelta(seconds=seconds))
+    watched = ActivityEvent.objects.filter(action=Metric.WATCH_SECONDS, user=staff_a)
+    assert sorted(watched.values_list("amount", flat=True)) == [30, 45]
+    assert {e.kind for e in watched} == {"conference_live"}
+    assert {e.hospital_id for e in watched} == {staff_a.hospital_id}
+    assert sum(watched.values_list("amount", flat=True)) == _seconds(live, staff_a)
