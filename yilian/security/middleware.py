@@ -75,7 +75,7 @@ class TwoFactorMiddleware:
         if (
             user.is_authenticated
             and not user.is_verified()
-            and selectors.second_factor_due(request)
+            and selectors.second_factor_due(request, user)
             and not _open(request, OPEN_BEFORE_SECOND_FACTOR)
         ):
             refusal = client_refusal(

@@ -25,12 +25,12 @@ def needs_second_factor(user: User) -> bool:
     return two_factor_required(user) or has_second_factor(user)
 
 
-def second_factor_due(request: HttpRequest) -> bool:
-    """Whether this session must give a second factor. Decided once per session (at sign-in,
-    or on its first request) and kept in it, so ordinary pages cost no query."""
+def second_factor_due(request: HttpRequest, user: User) -> bool:
+    """Whether this session of ``user`` must give a second factor. Decided once per session
+    (at sign-in, or on its first request) and kept in it, so ordinary pages cost no query."""
     session = request.session
     if SESSION_FLAG not in session:
-        session[SESSION_FLAG] = needs_second_factor(request.user)
+        session[SESSION_FLAG] = needs_second_factor(user)
     return bool(session[SESSION_FLAG])
 
 
