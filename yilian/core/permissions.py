@@ -28,3 +28,20 @@ def role_required(*roles: str) -> Callable[[View], View]:
         return wrapped
 
     return decorator
+
+
+def allowed_if(check: Callable[[Any], bool], refusal: str) -> Callable[[View], View]:
+    """Logged-in users for whom ``check(user)`` holds (a module's policy: members of the
+    alliance, platform managers …); others get 403 with ``refusal`` (a lazy translation)."""
+
+    def decorator(view: View) -> View:
+        @login_required
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not check(request.user):
+                raise PermissionDenied(refusal)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

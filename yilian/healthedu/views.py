@@ -4,9 +4,6 @@ login), a patient's own items, and the health-education block of a follow-up pla
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
@@ -16,11 +13,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from yilian.audit.models import AuditAction
 from yilian.audit.services import record
 from yilian.core.pagination import paginate
+from yilian.core.permissions import allowed_if
 from yilian.followups import selectors as followups
 from yilian.workflow.forms import attach_errors
 
@@ -43,15 +42,7 @@ SHARE_PAGE_CSP = (
 )
 
 
-def _members(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not is_member(request.user):
-            raise PermissionDenied(_("The library is for members of the alliance."))
-        return view(request, *args, **kwargs)
-
-    return wrapped
+_members = allowed_if(is_member, gettext_lazy("The library is for members of the alliance."))
 
 
 def share_url(request: HttpRequest, item: Item) -> str:

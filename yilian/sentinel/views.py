@@ -3,23 +3,22 @@ managers' programme overview with trend charts, and the alerts."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
-from functools import wraps
 from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from yilian.core.pagination import paginate
+from yilian.core.permissions import allowed_if
 
 from . import selectors, services
 from .forms import (
@@ -33,16 +32,9 @@ from .forms import (
 from .models import AlertStatus, Site, monday_of, parse_week, week_label
 from .policies import is_monitor, may_report, may_use
 
-
-def _members(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not may_use(request.user):
-            raise PermissionDenied(_("Sentinel monitoring is for sentinel sites and managers."))
-        return view(request, *args, **kwargs)
-
-    return wrapped
+_members = allowed_if(
+    may_use, gettext_lazy("Sentinel monitoring is for sentinel sites and managers.")
+)
 
 
 @require_GET
@@ -279,15 +271,9 @@ def alert_handle(request: HttpRequest, public_id: UUID) -> HttpResponse:
 # --- programme set-up (platform managers) -----------------------------------------------
 
 
-def _monitors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not is_monitor(request.user):
-            raise PermissionDenied(_("Only platform managers set up sentinel programmes."))
-        return view(request, *args, **kwargs)
-
-    return wrapped
+_monitors = allowed_if(
+    is_monitor, gettext_lazy("Only platform managers set up sentinel programmes.")
+)
 
 
 def _form_errors(form, exc: ValidationError) -> None:

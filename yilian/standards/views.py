@@ -4,19 +4,19 @@ adoption rates per hospital."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from yilian.core.permissions import allowed_if
 
 from . import selectors, services
 from .forms import AcknowledgeForm, QuestionForm, StandardForm, VersionForm
@@ -26,26 +26,10 @@ from .policies import is_member, is_targeted, may_manage
 PAGE_SIZE = 20
 
 
-def _members(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not is_member(request.user):
-            raise PermissionDenied(_("Standards are for members of the alliance."))
-        return view(request, *args, **kwargs)
-
-    return wrapped
+_members = allowed_if(is_member, gettext_lazy("Standards are for members of the alliance."))
 
 
-def _managers(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not may_manage(request.user):
-            raise PermissionDenied(_("Only platform managers may manage standards."))
-        return view(request, *args, **kwargs)
-
-    return wrapped
+_managers = allowed_if(may_manage, gettext_lazy("Only platform managers may manage standards."))
 
 
 def _add_errors(form, exc: ValidationError) -> None:

@@ -5,21 +5,19 @@ the phone's check-in page and the public certificate verification page."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 from uuid import UUID
 
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from yilian.core import ratelimit
@@ -27,6 +25,7 @@ from yilian.core.export import FORMATS, table_response
 from yilian.core.masking import mask_name
 from yilian.core.pagination import paginate
 from yilian.core.pdf import pdf_response
+from yilian.core.permissions import allowed_if
 
 from . import cme_selectors as selectors
 from . import cme_services as services
@@ -34,16 +33,7 @@ from .cme_forms import ClassForm, SessionForm
 from .models import CmeClass, CreditClass, EnrolmentStatus
 from .policies import is_learner, may_manage, may_manage_class
 
-
-def _learners(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not is_learner(request.user):
-            raise PermissionDenied(_("CME classes are for members of the alliance."))
-        return view(request, *args, **kwargs)
-
-    return wrapped
+_learners = allowed_if(is_learner, gettext_lazy("CME classes are for members of the alliance."))
 
 
 def _errors_to_messages(request: HttpRequest, exc: ValidationError) -> None:

@@ -3,20 +3,19 @@ progress the player posts, and the managers' course editor."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from yilian.core.permissions import allowed_if
 
 from . import selectors, services
 from .forms import CourseForm, LessonForm, ProgressForm
@@ -26,26 +25,10 @@ from .policies import is_learner, may_manage
 PAGE_SIZE = 12
 
 
-def _learners(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not is_learner(request.user):
-            raise PermissionDenied(_("The classroom is for members of the alliance."))
-        return view(request, *args, **kwargs)
-
-    return wrapped
+_learners = allowed_if(is_learner, gettext_lazy("The classroom is for members of the alliance."))
 
 
-def _managers(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not may_manage(request.user):
-            raise PermissionDenied(_("Only platform managers may manage courses."))
-        return view(request, *args, **kwargs)
-
-    return wrapped
+_managers = allowed_if(may_manage, gettext_lazy("Only platform managers may manage courses."))
 
 
 @require_GET

@@ -134,7 +134,10 @@ def test_a_hospital_applies_is_accepted_answers_gets_a_plan_and_its_admin_logs_i
     done = client.post(path, {"new_password1": "Quiet-River-42", "new_password2": "Quiet-River-42"})
     assert done.status_code == 302
     assert client.get(path).status_code == 410  # once only
-    assert client.login(phone="13922223333", password="Quiet-River-42")
+    signed_in = client.post(
+        reverse("accounts:login"), {"username": "13922223333", "password": "Quiet-River-42"}
+    )
+    assert signed_in.status_code == 302
     assert client.get(reverse("accession:my_plan")).status_code == 200
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.db.models import Model
+from django.test import RequestFactory
 
 from yilian.accounts.models import RoleAssignment, User
 from yilian.accounts.roles import Role
@@ -75,7 +76,11 @@ def test_small_scale_creates_working_demo_logins_for_every_role() -> None:
     assert set(RoleAssignment.objects.values_list("role", flat=True)) == set(Role.values)
     assert {d.role for d in demo.DEMO_LOGINS} == set(Role.values)
     for login in demo.DEMO_LOGINS:
-        user = authenticate(None, phone=login.phone, password=demo.DEMO_PASSWORD)
+        user = authenticate(
+            RequestFactory().post("/accounts/login/"),
+            phone=login.phone,
+            password=demo.DEMO_PASSWORD,
+        )
         assert user is not None, login
         assert user.name == login.name
         assert user.status == User.Status.ACTIVE
