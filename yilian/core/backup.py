@@ -147,7 +147,7 @@ def create_backup(directory: Path, *, now: datetime | None = None) -> Backup:
         # Its own uncommitted writes would block SQLite's copy and be missing from pg_dump's.
         raise BackupError("a backup cannot be taken inside a database transaction")
     moment = (now or datetime.now(UTC)).astimezone(UTC)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     archive = directory / f"yilian-backup-{moment:%Y%m%dT%H%M%SZ}.tar"
     if archive.exists():
         raise BackupError(f"{archive} exists already")
@@ -157,7 +157,9 @@ def create_backup(directory: Path, *, now: datetime | None = None) -> Backup:
         dump = Path(work) / DUMPS[vendor]
         _dump_database(dump)
         partial = archive.with_suffix(".tar.partial")
-        with tarfile.open(partial, "w") as tar:
+        # The archive holds every patient record and secret: readable by its owner only.
+        handle = os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
+        with handle, tarfile.open(fileobj=handle, mode="w") as tar:
             tar.add(dump, arcname=dump.name)
             members.append(
                 {"path": dump.name, "size": dump.stat().st_size, "sha256": sha256_of(dump)}
@@ -185,6 +187,7 @@ def create_backup(directory: Path, *, now: datetime | None = None) -> Backup:
         partial.rename(archive)
     checksum = archive.with_name(archive.name + ".sha256")
     checksum.write_text(f"{sha256_of(archive)}  {archive.name}\n")
+    checksum.chmod(0o600)
     files = sum(1 for m in members if m["path"].startswith(f"{FILES}/"))
     return Backup(archive, checksum, files, archive.stat().st_size)
 

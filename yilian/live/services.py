@@ -408,9 +408,10 @@ def make_replay(event_pk: int, recording: str) -> str:
 
 def publish_replay(event: LiveEvent, mp4: Path, seconds: int) -> Any:
     """Add ``mp4`` to the cloud classroom as ``event``'s replay — a published course in the
-    replays category holding one video lesson — through the classroom's own services."""
+    replays category holding one video lesson — through the classroom's own services. A
+    surgery demonstration's replay keeps its audience: medical staff only."""
     from yilian.teaching import services as teaching
-    from yilian.teaching.models import Category, LessonKind
+    from yilian.teaching.models import Category, Course, LessonKind
 
     author = _replay_author(event)
     if author is None:
@@ -433,6 +434,8 @@ def publish_replay(event: LiveEvent, mp4: Path, seconds: int) -> Any:
             duration_seconds=seconds,
             max_bytes=settings.YILIAN_LIVE_REPLAY_MAX_MB * 1024 * 1024,
         )
+        if event.kind == EventKind.SURGERY:
+            Course.objects.filter(pk=course.pk).update(medical_staff_only=True)
         teaching.set_published(course, actor=author, published=True)
         LiveEvent.objects.filter(pk=event.pk).update(
             replay=lesson, replay_status=ReplayStatus.READY

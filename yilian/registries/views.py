@@ -308,7 +308,8 @@ def _chart_data(board: selectors.RateBoard) -> dict[str, Any]:
             "name": i.name,
             "target": i.target,
             "alliance": board.alliance[i.code].rate,
-            "hospitals": _chart_hospitals(board, i.code),
+            # A hospital sees itself beside the alliance, never other hospitals by name.
+            "hospitals": [] if board.own else _chart_hospitals(board, i.code),
             "own": board.own.tallies[i.code].rate if board.own else None,
         }
         for i in board.indicators

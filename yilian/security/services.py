@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from axes.utils import reset as axes_reset
 from django.contrib.sessions.models import Session
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -18,6 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from yilian.accounts.models import User
 from yilian.core.ratelimit import client_ip
 
+from . import selectors
 from .models import AccountSession
 
 RECOVERY_CODES = 10
@@ -77,6 +79,8 @@ def _new_recovery_codes(user: User) -> list[str]:
 def confirm_totp(request: HttpRequest, user: User, token: str) -> list[str] | None:
     """Confirm the authenticator with a code it shows; on success the session is verified
     and new recovery codes are returned (to be shown once)."""
+    if not request.user.is_verified() and selectors.has_second_factor(user):
+        raise PermissionDenied  # replacing a device needs the present one (see the view)
     device = pending_totp_device(user)
     if not device.verify_token(token.strip().replace(" ", "")):
         return None

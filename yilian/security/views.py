@@ -6,7 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -32,6 +33,11 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     """Scan the QR code with an authenticator app, type the code it shows; then keep the
     recovery codes shown once."""
     user = request.user
+    if selectors.has_second_factor(user) and not user.is_verified():
+        # Replacing a device needs the present one first: a password alone must not do it.
+        return redirect(
+            f"{reverse('security:two_factor_verify')}?{urlencode({'next': _next(request)})}"
+        )
     device = services.pending_totp_device(user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

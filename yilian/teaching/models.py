@@ -39,6 +39,8 @@ class Course(PublicModel):
         verbose_name=_("category"),
     )
     published = models.BooleanField(_("published"), default=False)
+    # A surgery demonstration's replay: clinical roles only, like the live demonstration.
+    medical_staff_only = models.BooleanField(_("medical staff only"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from yilian.accounts.roles import Role
+from yilian.accounts.roles import CLINICAL_ROLES, Role
 
 MEMBER_ROLES = frozenset(r for r in Role if r != Role.PATIENT)
 MANAGER_ROLES = frozenset({Role.MANAGER, Role.PLATFORM_ADMIN})
@@ -24,8 +24,20 @@ def may_manage(user: Any, _target: Any = None) -> bool:
     return is_learner(user) and user.has_role(*MANAGER_ROLES)
 
 
+def may_see_course(user: Any, course: Any) -> bool:
+    """Published courses for learners (all for managers); a course for medical staff only
+    (a surgery demonstration's replay) for clinical roles."""
+    if may_manage(user):
+        return True
+    return (
+        is_learner(user)
+        and course.published
+        and (not course.medical_staff_only or user.has_role(*CLINICAL_ROLES))
+    )
+
+
 def may_read_lesson(user: Any, lesson: Any) -> bool:
-    return is_learner(user) and (lesson.course.published or may_manage(user))
+    return may_see_course(user, lesson.course)
 
 
 def may_manage_class(user: Any, cme_class: Any) -> bool:

@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from yilian.accounts.models import User
+from yilian.accounts.roles import CLINICAL_ROLES
 
 from .models import Course, Lesson, LessonProgress
 from .policies import is_learner, may_manage
@@ -22,6 +23,8 @@ def courses_for(user: User, *, query: str = "", category: int | None = None) -> 
     courses = Course.objects.select_related("category")
     if not may_manage(user):
         courses = courses.filter(published=True)
+        if not user.has_role(*CLINICAL_ROLES):
+            courses = courses.filter(medical_staff_only=False)
     if query:
         courses = courses.filter(Q(title__icontains=query) | Q(description__icontains=query))
     if category:

@@ -114,6 +114,9 @@ def test_no_backup_inside_a_transaction(tmp_path):
 
 def test_the_archive_is_checked_as_a_whole_and_member_by_member(some_data, tmp_path):
     made = backup.create_backup(tmp_path / "backups")
+    # Only the owner may read what holds every record.
+    assert made.archive.stat().st_mode & 0o777 == 0o600
+    assert made.checksum.stat().st_mode & 0o777 == 0o600
     manifest = backup.verify(made.archive)
     assert manifest["database"] == connection.vendor
     assert {m["path"] for m in manifest["members"]} >= {backup.DUMPS[connection.vendor]}

@@ -101,3 +101,28 @@ def test_a_broken_recording_marks_the_replay_failed(client, conference):
     assert make_replay(event.pk, str(bad)) == "failed"
     event.refresh_from_db()
     assert event.replay_status == ReplayStatus.FAILED and event.replay is None
+
+
+def test_a_surgery_replay_keeps_the_demonstration_s_audience(
+    consented_surgery, login, staff_b, make_user, hospital_b
+):
+    """The replay of a surgery demonstration is for medical staff, as the live stream was."""
+    from yilian.accounts.roles import Role
+
+    event = go_live(consented_surgery)
+    recording = _recording(event.stream_key)
+    assert make_replay(event.pk, str(recording)) == "ready"
+    event.refresh_from_db()
+    lesson = event.replay
+    assert lesson.course.medical_staff_only and lesson.course.published
+
+    doctor = login(staff_b)
+    assert doctor.get(reverse("teaching:lesson", args=[lesson.public_id])).status_code == 200
+
+    room_admin = make_user(Role.ROOM_ADMIN, hospital=hospital_b, name="会议室管理员")
+    other = login(room_admin)
+    assert other.get(reverse("teaching:lesson", args=[lesson.public_id])).status_code == 404
+    courses = other.get(reverse("teaching:courses")).content.decode()
+    assert str(lesson.course.public_id) not in courses
+    download = other.get(reverse("files:download", args=[lesson.file.public_id]))
+    assert download.status_code == 404

@@ -396,7 +396,13 @@ def test_a_hospital_admin_sees_their_hospital_beside_the_alliance(login, hospita
     assert statin.one("td", data_own_rate=True).get("data-own-rate") == "0.0"
     assert statin.one("td", data_alliance_rate=True).get("data-alliance-rate") == "33.3"
     assert page.find("table", id="rate-table") is None  # no other hospital by name
-    assert "桐庐县人民医院" not in response.content.decode()
+    chart = json.loads(page.one("script", id="chart-data").text)
+    assert all(indicator["hospitals"] == [] for indicator in chart["indicators"])
+    # json_script escapes non-ASCII, so look for the name as the page encodes it too.
+    other = "桐庐县人民医院"
+    body = response.content.decode()
+    assert other not in body
+    assert json.dumps(other)[1:-1] not in body
 
 
 def test_staff_do_not_open_the_indicator_dashboard(login, staff_a, cases):

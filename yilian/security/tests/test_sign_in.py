@@ -245,3 +245,21 @@ def test_a_person_sees_their_sign_ins_and_ends_other_sessions(client, staff_a):
     client.post(reverse("security:account"), {"action": "end_other_sessions"})
     assert other.get(reverse("web:home")).status_code == 302
     assert client.get(reverse("web:home")).status_code == 200
+
+
+def test_a_password_alone_cannot_replace_the_enrolled_device(client, manager, two_factor_on):
+    """Someone who knows only the password must not enrol their own authenticator."""
+    sign_in(client, manager.phone)
+    client.get(reverse("security:two_factor_setup"))
+    owner_device = TOTPDevice.objects.get(user=manager)
+    client.post(reverse("security:two_factor_setup"), {"code": code_of(owner_device)})
+
+    intruder = Client()
+    sign_in(intruder, manager.phone)
+    setup = intruder.get(reverse("security:two_factor_setup"))
+    assert setup.status_code == 302
+    assert setup["Location"].startswith(reverse("security:two_factor_verify"))
+    refused = intruder.post(reverse("security:two_factor_setup"), {"code": "123456"})
+    assert refused.status_code == 302
+    assert list(TOTPDevice.objects.filter(user=manager)) == [owner_device]
+    assert intruder.get(reverse("web:home")).status_code == 302
