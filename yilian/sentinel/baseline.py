@@ -28,6 +28,22 @@ def moving_baseline(history: list[int], k: Decimal | float) -> tuple[float, floa
     return mean, mean + float(k) * sd
 
 
+def _band_verdict(mean: float, limit: float) -> Verdict:
+    return Verdict(threshold=round(limit, 2), baseline=round(mean, 2))
+
+
+def limit_of(
+    *, kind: str, history: list[int], threshold: int | None, k: Decimal | float
+) -> Verdict | None:
+    """The limit (and baseline) a rule applies to a week with this ``history``, whether or
+    not the week's value crosses it — what an alert shows once a corrected report no longer
+    breaks the rule. ``None`` when the rule has no limit here (too short a history)."""
+    if kind == RuleKind.THRESHOLD:
+        return Verdict(threshold=float(threshold), baseline=None) if threshold is not None else None
+    band = moving_baseline(history, k)
+    return _band_verdict(*band) if band is not None else None
+
+
 def judge(
     *,
     kind: str,
@@ -52,5 +68,5 @@ def judge(
         return None
     mean, limit = band
     if value > limit:
-        return Verdict(threshold=round(limit, 2), baseline=round(mean, 2))
+        return _band_verdict(mean, limit)
     return None

@@ -5,7 +5,7 @@ by the platform's managers."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,7 +22,7 @@ from yilian.notify.services import notify
 from yilian.orgs.models import Hospital
 from yilian.workflow.models import Action
 
-from .baseline import judge
+from .baseline import Verdict, judge, limit_of
 from .models import (
     MIN_BASELINE_POINTS,
     Alert,
@@ -106,6 +106,7 @@ def submit_report(
     with transaction.atomic():
         Site.objects.select_for_update().get(pk=site.pk)  # one writer per site at a time
         report = WeeklyReport.objects.filter(site=site, week=week).first()
+        corrected = report is not None
         if report is None:
             report = WeeklyReport.objects.create(
                 site=site, week=week, submitted_by=actor, submitted_at=now
@@ -119,7 +120,7 @@ def submit_report(
             ReportValue.objects.update_or_create(
                 report=report, indicator_id=indicator_id, defaults={"value": number}
             )
-        evaluate(site, week)
+        evaluate(site, week, corrected_by=actor if corrected else None)
         transaction.on_commit(
             lambda: record_activity(
                 action=Action.SUBMIT, user=actor, hospital=site.hospital_id, kind=ACTIVITY_KIND
@@ -140,10 +141,15 @@ def weekly_values(site: Site, indicator_id: int, start: date, end: date) -> dict
     )
 
 
-def evaluate(site: Site, week: date) -> list[Alert]:
+def evaluate(site: Site, week: date, *, corrected_by: User | None = None) -> list[Alert]:
     """Run every active rule of the site's programme on its ``week``; returns the alerts
     this call raised (an alert already raised for a rule, site and week is not raised
-    again). Managers are told of each new alert."""
+    again). Managers are told of each new alert.
+
+    ``corrected_by`` is the reporter when the week's report was just corrected: an alert
+    already raised for the week is then brought in line with the corrected figures (see
+    ``_revise_alert``) instead of keeping what the first report said. The backfill passes
+    nobody — the reported values have not changed, so existing alerts stand as raised."""
     raised: list[Alert] = []
     for rule in AlertRule.objects.filter(programme_id=site.programme_id, active=True):
         span = rule.baseline_weeks if rule.kind == "baseline" else 0
@@ -160,9 +166,23 @@ def evaluate(site: Site, week: date) -> list[Alert]:
             k=rule.sd_multiplier,
             min_count=rule.min_count,
         )
+        series = [{"week": week_label(w), "value": values[w]} for w in sorted(values)]
+        if corrected_by is not None and _revise_alert(
+            rule,
+            site,
+            week,
+            value=values[week],
+            series=series,
+            figures=verdict
+            or limit_of(
+                kind=rule.kind, history=history, threshold=rule.threshold, k=rule.sd_multiplier
+            ),
+            still_fires=verdict is not None,
+            actor=corrected_by,
+        ):
+            continue
         if verdict is None:
             continue
-        series = [{"week": week_label(w), "value": values[w]} for w in sorted(values)]
         try:
             with transaction.atomic():
                 alert, created = Alert.objects.get_or_create(
@@ -182,6 +202,51 @@ def evaluate(site: Site, week: date) -> list[Alert]:
             raised.append(alert)
             _tell_managers(alert)
     return raised
+
+
+def _revise_alert(
+    rule: AlertRule,
+    site: Site,
+    week: date,
+    *,
+    value: int,
+    series: list[dict],
+    figures: Verdict | None,
+    still_fires: bool,
+    actor: User,
+) -> bool:
+    """Bring the alert already raised for ``rule``, ``site`` and ``week`` in line with the
+    corrected report; ``False`` when there is none (the caller may raise one).
+
+    * Open: the value, series, limit and baseline become the corrected ones; when the rule
+      no longer fires the alert is closed as withdrawn — closed by the reporter who corrected
+      it, with a note saying why, like any other close — so managers do not chase a typo.
+    * Acknowledged: a manager is already looking into it, so the figures follow the
+      correction but the state stays theirs to change; they close it with their own finding
+      (a withdrawal would pull the alert from under them without their word).
+    * Closed: left as it was handled — the close was decided on the figures it shows.
+
+    Nobody is notified: managers were told when the alert was raised, and an update is not
+    a new alert."""
+    with transaction.atomic():
+        alert = Alert.objects.select_for_update().filter(rule=rule, site=site, week=week).first()
+        if alert is None:
+            return False
+        if alert.status == AlertStatus.CLOSED:
+            return True
+        alert.value, alert.series = value, series
+        if figures is not None:  # else (too short a history to say) the old limit stays
+            alert.threshold, alert.baseline = figures.threshold, figures.baseline
+        alert.save(update_fields=["value", "series", "threshold", "baseline", "updated_at"])
+        if not still_fires and alert.status == AlertStatus.OPEN:
+            _close(
+                alert,
+                actor=actor,
+                comment=_("Withdrawn: the report was corrected to %(value)s (limit %(limit)s).")
+                % {"value": value, "limit": alert.threshold},
+                now=timezone.now(),
+            )
+    return True
 
 
 def _tell_managers(alert: Alert) -> None:
@@ -233,19 +298,33 @@ def _handle(alert: Alert, *, actor: User, action: str, comment: str) -> Alert:
                 return locked  # a second click: nothing more to do
             locked.status = AlertStatus.ACKNOWLEDGED
             locked.acknowledged_by, locked.acknowledged_at = actor, now
-            fields = ["status", "acknowledged_by", "acknowledged_at", "updated_at"]
+            locked.save(
+                update_fields=["status", "acknowledged_by", "acknowledged_at", "updated_at"]
+            )
+            AlertNote.objects.create(
+                alert=locked, actor=actor, action=action, comment=comment.strip()
+            )
         else:
             if not comment.strip():
                 raise ValidationError({"comment": _("Say how the alert was resolved.")})
-            locked.status = AlertStatus.CLOSED
-            locked.closed_by, locked.closed_at = actor, now
-            fields = ["status", "closed_by", "closed_at", "updated_at"]
-            if locked.acknowledged_at is None:
-                locked.acknowledged_by, locked.acknowledged_at = actor, now
-                fields += ["acknowledged_by", "acknowledged_at"]
-        locked.save(update_fields=fields)
-        AlertNote.objects.create(alert=locked, actor=actor, action=action, comment=comment.strip())
+            _close(locked, actor=actor, comment=comment.strip(), now=now)
     return locked
+
+
+def _close(locked: Alert, *, actor: User, comment: str, now: datetime) -> None:
+    """Close ``locked`` (locked by the caller) and add the close to its timeline — one way
+    for a manager's close and a withdrawal after a correction. A closed alert counts as
+    acknowledged too, by whoever closed it if nobody had."""
+    locked.status = AlertStatus.CLOSED
+    locked.closed_by, locked.closed_at = actor, now
+    fields = ["status", "closed_by", "closed_at", "updated_at"]
+    if locked.acknowledged_at is None:
+        locked.acknowledged_by, locked.acknowledged_at = actor, now
+        fields += ["acknowledged_by", "acknowledged_at"]
+    locked.save(update_fields=fields)
+    AlertNote.objects.create(
+        alert=locked, actor=actor, action=AlertNote.Action.CLOSE, comment=comment
+    )
 
 
 def acknowledge_alert(alert: Alert, *, actor: User, comment: str = "") -> Alert:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from ..baseline import judge, moving_baseline
+from ..baseline import judge, limit_of, moving_baseline
 from ..models import RuleKind
 
 HISTORY = [10, 12, 11, 13, 9, 10, 12, 11]
@@ -55,3 +55,14 @@ def test_threshold_rule_fires_when_the_value_reaches_it():
     )
     fired = judge(kind=RuleKind.THRESHOLD, value=30, history=[], threshold=30, k=2, min_count=1)
     assert fired is not None and fired.threshold == 30 and fired.baseline is None
+
+
+def test_limit_of_is_the_limit_whether_or_not_it_is_crossed():
+    band = limit_of(kind=RuleKind.BASELINE, history=HISTORY, threshold=None, k=2)
+    assert (band.threshold, band.baseline) == (round(LIMIT, 2), 11.0)
+    assert band == judge(
+        kind=RuleKind.BASELINE, value=14, history=HISTORY, threshold=None, k=2, min_count=5
+    )
+    fixed = limit_of(kind=RuleKind.THRESHOLD, history=[], threshold=30, k=2)
+    assert (fixed.threshold, fixed.baseline) == (30.0, None)
+    assert limit_of(kind=RuleKind.BASELINE, history=[10, 30], threshold=None, k=2) is None

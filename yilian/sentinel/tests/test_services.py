@@ -165,6 +165,88 @@ def test_managers_acknowledge_then_close_with_a_comment(
         services.close_alert(alert, actor=manager, comment="again")
 
 
+def _alert_notices() -> int:
+    return Notification.objects.filter(verb=services.NOTIFY_VERB).count()
+
+
+def test_a_correction_under_the_limit_withdraws_the_open_alert(
+    site_a, baseline_rule, report_series, manager, staff_a
+):
+    spike = report_series(site_a, SPIKE_SERIES)[SPIKE_INDEX]
+    raised = Alert.objects.get()
+    assert (raised.status, raised.value) == (AlertStatus.OPEN, 40) and _alert_notices() == 1
+
+    services.submit_report(site_a, week=spike.week, values=values(11), actor=staff_a)
+
+    alert = Alert.objects.get()  # still the one alert, not a second
+    assert alert.pk == raised.pk
+    assert alert.status == AlertStatus.CLOSED
+    assert (alert.closed_by, alert.acknowledged_by) == (staff_a, staff_a)
+    assert alert.closed_at is not None
+    assert alert.value == 11 and alert.series[-1] == {"week": spike.week_label, "value": 11}
+    assert (alert.threshold, alert.baseline) == (raised.threshold, raised.baseline)  # same weeks
+    note = alert.notes.get()
+    assert (note.action, note.actor) == ("close", staff_a)
+    assert note.comment.startswith("Withdrawn: the report was corrected to 11")
+    assert _alert_notices() == 1  # a withdrawal tells nobody
+
+
+def test_a_correction_still_over_the_limit_updates_the_open_alert(
+    site_a, threshold_rule, staff_a, manager
+):
+    services.submit_report(
+        site_a, week=LAST_WEEK, values=values(40, tested=50, positive=30), actor=staff_a
+    )
+    raised = Alert.objects.get()
+    assert (raised.value, raised.threshold) == (30, 30.0)
+    threshold_rule.threshold = 25  # the limit the re-evaluation now applies
+    threshold_rule.save(update_fields=["threshold"])
+
+    services.submit_report(
+        site_a, week=LAST_WEEK, values=values(40, tested=50, positive=45), actor=staff_a
+    )
+
+    alert = Alert.objects.get()
+    assert alert.pk == raised.pk and alert.status == AlertStatus.OPEN
+    assert (alert.value, alert.threshold, alert.baseline) == (45, 25.0, None)
+    assert alert.series == [{"week": week_label(LAST_WEEK), "value": 45}]
+    assert not alert.notes.exists()
+    assert _alert_notices() == 1  # an update is no new alert
+
+
+def test_a_correction_keeps_an_acknowledged_alert_acknowledged(
+    site_a, baseline_rule, report_series, manager, staff_a
+):
+    spike = report_series(site_a, SPIKE_SERIES)[SPIKE_INDEX]
+    services.acknowledge_alert(Alert.objects.get(), actor=manager)
+
+    services.submit_report(site_a, week=spike.week, values=values(11), actor=staff_a)
+
+    alert = Alert.objects.get()
+    assert alert.status == AlertStatus.ACKNOWLEDGED and alert.closed_at is None
+    assert alert.value == 11 and alert.series[-1]["value"] == 11
+    assert [n.action for n in alert.notes.all()] == ["acknowledge"]
+    # The manager handling it closes it with their own finding.
+    services.close_alert(alert, actor=manager, comment="A typing error, corrected")
+    assert Alert.objects.get().closed_by == manager
+    assert _alert_notices() == 1
+
+
+def test_a_correction_leaves_a_closed_alert_as_it_was_handled(
+    site_a, baseline_rule, report_series, manager, staff_a
+):
+    spike = report_series(site_a, SPIKE_SERIES)[SPIKE_INDEX]
+    services.close_alert(Alert.objects.get(), actor=manager, comment="A school outbreak")
+
+    services.submit_report(site_a, week=spike.week, values=values(11), actor=staff_a)
+    services.submit_report(site_a, week=spike.week, values=values(60), actor=staff_a)
+
+    alert = Alert.objects.get()
+    assert (alert.status, alert.value, alert.closed_by) == (AlertStatus.CLOSED, 40, manager)
+    assert [n.comment for n in alert.notes.all()] == ["A school outbreak"]
+    assert _alert_notices() == 1
+
+
 def test_week_states_show_on_time_late_and_missing(site_a, staff_a):
     site = Site.objects.get(pk=site_a.pk)
     on_time = services.submit_report(
