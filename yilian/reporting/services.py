@@ -832,6 +832,9 @@ def accept_report(submission: Submission, *, actor: User, expected_version: int)
 CODE_ROW = 2
 FIRST_DATA_ROW = 3
 PERIOD_CODE = "period"
+# The column (hidden, last) with the version each report had when the template was made;
+# the leading underscore keeps it apart from indicator codes (CODE_PATTERN).
+VERSION_CODE = "_version"
 
 
 def template_periods(dataset: Dataset, hospital: Hospital, today: date) -> list[Period]:
@@ -850,10 +853,12 @@ def template_periods(dataset: Dataset, hospital: Hospital, today: date) -> list[
 def template_workbook(dataset: Dataset, hospital: Hospital, *, today: date | None = None) -> bytes:
     """The dataset's template for ``hospital``: one row per period it may still report,
     one column per indicator to fill in (computed ones are left out), the saved drafts
-    filled in; row 2 holds the codes the upload reads. A second sheet explains each
-    indicator."""
+    filled in; row 2 holds the codes the upload reads. A last, hidden column holds each
+    report's version (0: no report yet), so that an upload cannot overwrite changes made
+    after the download. A second sheet explains each indicator."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     from yilian.core.export import safe_cell
 
@@ -862,20 +867,33 @@ def template_workbook(dataset: Dataset, hospital: Hospital, *, today: date | Non
     book = Workbook()
     sheet = book.active
     sheet.title = gettext("Report")[:31]
-    sheet.append([gettext("Period"), *[safe_cell(i.heading) for i in indicators]])
-    sheet.append([PERIOD_CODE, *[i.code for i in indicators]])
+    sheet.append(
+        [
+            gettext("Period"),
+            *[safe_cell(i.heading) for i in indicators],
+            gettext("Version (do not edit)"),
+        ]
+    )
+    sheet.append([PERIOD_CODE, *[i.code for i in indicators], VERSION_CODE])
+    sheet.column_dimensions[get_column_letter(len(indicators) + 2)].hidden = True
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for cell in sheet[CODE_ROW]:
         cell.font = Font(color="808080", size=8)
     periods = template_periods(dataset, hospital, today)
     saved = {
-        s.period_id: stored_values(s)
-        for s in Submission.objects.filter(hospital=hospital, period__in=periods)
+        s.period_id: s for s in Submission.objects.filter(hospital=hospital, period__in=periods)
     }
     for period in periods:
-        current = saved.get(period.pk, {})
-        sheet.append([period.label, *[safe_cell(_cell(current.get(i.code))) for i in indicators]])
+        report = saved.get(period.pk)
+        current = stored_values(report)
+        sheet.append(
+            [
+                period.label,
+                *[safe_cell(_cell(current.get(i.code))) for i in indicators],
+                report.version if report is not None else 0,
+            ]
+        )
     sheet.freeze_panes = "B3"
     about = book.create_sheet(gettext("Indicators")[:31])
     about.append(
@@ -973,10 +991,26 @@ def _period_of(cell: Any, periods: Mapping[str, Period]) -> Period | None:
     return periods.get(str(cell or "").strip())
 
 
+def _template_version(cell: Any) -> int | None:
+    """The report version a template row was made from (empty: no report then), or None
+    when the cell was changed into something that is not one."""
+    if _blank(cell):
+        return 0
+    if isinstance(cell, bool):
+        return None
+    if isinstance(cell, float) and cell.is_integer():
+        cell = int(cell)
+    if isinstance(cell, int):
+        return cell if cell >= 0 else None
+    text = str(cell).strip()
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
 def import_workbook(*, actor: User, dataset: Dataset, upload: Any, submit: bool) -> ImportResult:
     """Save (or submit) every row of a filled-in template for the actor's hospital, in
     one transaction: when any row is wrong, nothing is saved and each bad row is named
-    with its reasons."""
+    with its reasons. A row whose report changed since the template was downloaded (its
+    version differs from the template's) is wrong: saving it would lose that change."""
     hospital = actor.hospital
     if not may_fill(actor) or hospital is None or not is_assigned(dataset, hospital):
         raise PermissionDenied(gettext("Only staff of a hospital that reports this dataset."))
@@ -997,7 +1031,17 @@ def import_workbook(*, actor: User, dataset: Dataset, upload: Any, submit: bool)
     rules = list(dataset.rules.all())
     by_code = {i.code: i for i in indicators}
     codes = [str(c or "").strip() for c in rows[CODE_ROW - 1][1]]
-    unknown = [c for c in codes[1:] if c and (c not in by_code or by_code[c].is_computed)]
+    if VERSION_CODE not in codes:
+        raise WorkbookInvalid(
+            message=gettext(
+                "The file lacks the template's version column. Download the template again."
+            )
+        )
+    unknown = [
+        c
+        for c in codes[1:]
+        if c and c != VERSION_CODE and (c not in by_code or by_code[c].is_computed)
+    ]
     if unknown:
         raise WorkbookInvalid(
             message=gettext("Unknown columns in row 2: %(codes)s. Download the template again.")
@@ -1006,11 +1050,11 @@ def import_workbook(*, actor: User, dataset: Dataset, upload: Any, submit: bool)
     today = timezone.localdate()
     periods = {p.label: p for p in dataset.periods.filter(start__lte=today)}
     problems: list[RowProblem] = []
-    planned: list[tuple[Period, dict[str, Any]]] = []
+    planned: list[tuple[Period, int, dict[str, Any]]] = []
     seen: dict[int, int] = {}
     for number, cells in rows[CODE_ROW:]:
         raw = {code: cells[i] if i < len(cells) else None for i, code in enumerate(codes) if code}
-        if all(_blank(v) for k, v in raw.items() if k != PERIOD_CODE):
+        if all(_blank(v) for k, v in raw.items() if k not in (PERIOD_CODE, VERSION_CODE)):
             continue  # a period left empty is not reported by this file
         label = str(raw.get(PERIOD_CODE) or "").strip()
         problem = RowProblem(number, label)
@@ -1024,14 +1068,19 @@ def import_workbook(*, actor: User, dataset: Dataset, upload: Any, submit: bool)
         else:
             seen[period.pk] = number
             problem.period = period.label
+        version = _template_version(raw.get(VERSION_CODE))
+        if version is None:
+            problem.messages.append(
+                gettext("the version column was changed; download the template again")
+            )
         _values, errors = check_values(indicators, rules, raw, full=submit)
         for code, messages in errors.items():
             label_of = by_code[code].label if code in by_code else code
             problem.messages.extend(f"{label_of}: {m}" for m in messages)
         if problem.messages:
             problems.append(problem)
-        elif period is not None:
-            planned.append((period, _values))
+        elif period is not None and version is not None:
+            planned.append((period, version, _values))
     if problems:
         raise WorkbookInvalid(problems)
     if not planned:
@@ -1040,8 +1089,8 @@ def import_workbook(*, actor: User, dataset: Dataset, upload: Any, submit: bool)
     with transaction.atomic():
         locked_problems = []
         locked = []
-        for period, values in planned:
-            submission, _version = _lock(period, hospital)
+        for period, expected_version, values in planned:
+            submission, version = _lock(period, hospital)
             if submission.status not in EDITABLE:
                 locked_problems.append(
                     RowProblem(
@@ -1049,6 +1098,15 @@ def import_workbook(*, actor: User, dataset: Dataset, upload: Any, submit: bool)
                         period.label,
                         [gettext("the report is %(status)s and cannot be changed")
                          % {"status": submission.get_status_display()}],
+                    )
+                )  # fmt: skip
+            elif version != expected_version:
+                locked_problems.append(
+                    RowProblem(
+                        seen[period.pk],
+                        period.label,
+                        [gettext("this period was changed by someone else after you downloaded "
+                                 "the template; download it again")],
                     )
                 )  # fmt: skip
             locked.append((submission, values))

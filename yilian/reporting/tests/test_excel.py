@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from yilian.core.tests.html import parse
 
 from ..models import Period, Status, Submission
-from ..services import stored_values
+from ..services import save_report, stored_values
 
 FILLED = {
     "visits": 1500,
@@ -93,8 +93,11 @@ def test_the_template_lists_the_indicators_and_the_hospitals_open_periods(
         "level",
         "checked_on",
         "remarks",
+        "_version",
     ]  # fmt: skip — the computed indicator is not typed in
     assert sheet.cell(row=1, column=2).value == "门诊人次（人次）"
+    assert sheet.cell(row=1, column=len(codes)).value == "Version (do not edit)"
+    assert sheet.column_dimensions["J"].hidden  # the version column
     rows = _rows_by_period(sheet)
     assert {p.label for p in two_periods} <= set(rows)
     future = dataset.periods.filter(start__gt=timezone.localdate()).first()
@@ -172,8 +175,6 @@ def test_bad_rows_are_each_named_with_their_reasons_and_nothing_is_saved(
 def test_a_row_whose_report_is_under_review_stops_the_whole_upload(
     login, staff_a, dataset, two_periods
 ):
-    from ..services import save_report
-
     earlier, current = two_periods
     client = login(staff_a)
     book = _download(client, dataset)
@@ -194,6 +195,86 @@ def test_a_row_whose_report_is_under_review_stops_the_whole_upload(
     assert response.status_code == 422
     assert "cannot be changed" in parse(response).one("li", data_row=str(rows[current.label])).text
     assert not Submission.objects.filter(period=earlier).exists()
+
+
+def _version_of(sheet, row: int):
+    codes = [c.value for c in sheet[2]]
+    return sheet.cell(row=row, column=codes.index("_version") + 1).value
+
+
+def test_an_old_template_does_not_overwrite_what_was_saved_after_its_download(
+    login, make_user, staff_a, hospital_a, dataset, two_periods
+):
+    earlier, current = two_periods
+    colleague = make_user("staff", hospital=hospital_a)
+    draft = save_report(
+        actor=staff_a, period=current, raw={"visits": "300"}, expected_version=0, submit=False
+    )
+    client = login(staff_a)
+    old_book = _download(client, dataset)
+    sheet = old_book.worksheets[0]
+    rows = _rows_by_period(sheet)
+    assert _version_of(sheet, rows[current.label]) == draft.version
+    assert _version_of(sheet, rows[earlier.label]) == 0  # no report yet
+    # After the download a colleague changes the draft and starts the earlier period.
+    changed = save_report(
+        actor=colleague,
+        period=current,
+        raw={"visits": "999"},
+        expected_version=draft.version,
+        submit=False,
+    )
+    started = save_report(
+        actor=colleague, period=earlier, raw={"visits": "5"}, expected_version=0, submit=False
+    )
+    _fill(sheet, rows[current.label], FILLED)
+    _fill(sheet, rows[earlier.label], FILLED)
+
+    response = _upload(client, dataset, old_book, submit=True)
+
+    assert response.status_code == 422
+    problems = parse(response).one("div", id="upload-problems")
+    for period, report in ((current, changed), (earlier, started)):
+        text = problems.one("li", data_row=str(rows[period.label])).text
+        assert f"Row {rows[period.label]} ({period.label})" in text
+        assert "changed by someone else after you downloaded the template" in text
+        report.refresh_from_db()
+        assert report.status == Status.DRAFT and report.version == 1 + (report is changed)
+    assert stored_values(changed)["visits"] == Decimal(999)
+    assert stored_values(started)["visits"] == Decimal(5)
+
+    # A template downloaded now carries the new versions and imports.
+    fresh = _download(client, dataset)
+    sheet = fresh.worksheets[0]
+    rows = _rows_by_period(sheet)
+    _fill(sheet, rows[current.label], FILLED)
+    _fill(sheet, rows[earlier.label], FILLED)
+    assert _upload(client, dataset, fresh, submit=True).status_code == 302
+    for report in (changed, started):
+        report.refresh_from_db()
+        assert report.status == Status.SUBMITTED
+        assert stored_values(report)["visits"] == Decimal(FILLED["visits"])
+
+
+def test_a_file_without_the_version_column_or_with_it_changed_is_refused(
+    login, staff_a, dataset, period
+):
+    client = login(staff_a)
+    book = _download(client, dataset)
+    sheet = book.worksheets[0]
+    row = _rows_by_period(sheet)[period.label]
+    _fill(sheet, row, FILLED)
+    _fill(sheet, row, {"_version": "three"})
+
+    response = _upload(client, dataset, book, submit=False)
+
+    assert response.status_code == 422
+    assert "version column was changed" in parse(response).one("li", data_row=str(row)).text
+    sheet.delete_cols(len(list(sheet[2])))
+    response = _upload(client, dataset, book, submit=False)
+    assert response.status_code == 422
+    assert "version column. Download the template again." in response.content.decode()
+    assert not Submission.objects.exists()
 
 
 def test_a_file_that_is_not_a_workbook_is_refused(login, staff_a, dataset, period):
