@@ -21,7 +21,11 @@ from django.http import HttpRequest, HttpResponse
 BASE: Mapping[str, tuple[str, ...]] = {
     "default-src": ("'self'",),
     "script-src": ("'self'",),
-    "style-src": ("'self'",),
+    # Plus the one style block the slide viewer (OpenSeadragon 6) adds, by its hash.
+    "style-src": ("'self'", "'sha256-9xTiqzfwFaL2SGb1rmr8gysEwVVjIvqWAgmZgqFqpEE='"),
+    # Style attributes only (not <style> blocks): the slide viewer (OpenSeadragon) writes
+    # them into its markup. Scripts stay strictly our own files.
+    "style-src-attr": ("'unsafe-inline'",),
     "img-src": ("'self'", "data:", "blob:"),
     "font-src": ("'self'",),
     "media-src": ("'self'", "blob:"),
