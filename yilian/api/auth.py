@@ -6,23 +6,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
-from yilian.core import ratelimit
+from yilian.accounts.models import User
 
 from .errors import ApiError
+from .limits import count_call
 from .tokens import bearer_value, user_for_bearer
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def _count(request: HttpRequest, key: str) -> None:
-    allowed, retry_after = ratelimit.hit("api", key, settings.YILIAN_API_RATE)
-    if not allowed:
+def _count(request: HttpRequest, user: User) -> None:
+    """``limits.count_call`` (shared with the FHIR facade), answered as the API's 429."""
+    retry_after = count_call(request, user)
+    if retry_after is not None:
         raise ApiError(
             429,
             "rate_limited",
@@ -59,7 +60,7 @@ class TokenAuth(HttpBearer):
             )
         # Code shared with the pages (audit entries, file downloads) reads request.user.
         request.user = user
-        _count(request, f"token:{api_token.pk}")
+        _count(request, user)
         return user
 
 
@@ -78,7 +79,7 @@ class CookieAuth(SessionAuth):
         user = request.user
         if not user.is_authenticated or not user.can_use_business:
             return None
-        _count(request, f"user:{user.pk}")
+        _count(request, user)
         return user
 
 

@@ -3,8 +3,10 @@
 The cache only ever speeds things up or counts (rate limits, image tiles, health checks):
 when Redis stops, a page must still work. Each operation that cannot reach Redis behaves as
 on an empty cache — ``get`` misses, ``set``/``add`` store nothing, ``incr`` finds no key
-(``ValueError``, as Django's caches do) — and logs a warning at most once a minute.
-Rate limits therefore let requests through while Redis is down (and say so in the log).
+(``CacheUnavailable``, a ``ValueError`` as Django's caches raise for a missing key) — and
+logs a warning at most once a minute. Ordinary rate limits therefore let requests through
+while Redis is down (and say so in the log); fail-closed ones (``ratelimit.hit(...,
+fail_closed=True)``) tell the unavailable cache apart by that exception and refuse.
 """
 
 from __future__ import annotations
@@ -49,8 +51,14 @@ def _degrades_to(fallback: Callable[..., Any]) -> Callable:
     return decorate
 
 
+class CacheUnavailable(ValueError):
+    """``incr`` could not reach the cache: the key is "missing" to callers that only
+    expect Django's ``ValueError``, and recognisable to those that must know it could not
+    count (a fail-closed rate limit)."""
+
+
 def _missing_key(key: Any, *args: Any, **kwargs: Any) -> Any:
-    raise ValueError(f"Key {key!r} not found (cache unavailable).")
+    raise CacheUnavailable(f"Key {key!r} not found (cache unavailable).")
 
 
 class ResilientRedisCache(RedisCache):

@@ -2,7 +2,8 @@
 
 A request is authenticated either by the browser session or by a personal access token
 (``Authorization: Bearer …``). A token-authenticated request carries no cookie an attacker
-could ride on, so only such requests skip the CSRF check; a session POST keeps it."""
+could ride on, so only such requests skip the CSRF check; a session POST keeps it. Every
+call is counted against the same rate as the REST API's (``yilian.api.limits``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.translation import gettext as _
 
 from yilian.accounts.models import User
+from yilian.api.limits import count_call
 from yilian.api.tokens import user_for_bearer
 
 from .outcome import FhirError
@@ -25,7 +27,21 @@ class Caller:
 
 
 def fhir_caller(request: HttpRequest) -> Caller:
-    """The authenticated, active caller, or ``FhirError`` 401 (OperationOutcome ``login``)."""
+    """The authenticated, active caller, or ``FhirError`` 401 (OperationOutcome ``login``);
+    a caller beyond ``YILIAN_API_RATE`` is ``FhirError`` 429 (``throttled``, Retry-After)."""
+    caller = _authenticated(request)
+    retry_after = count_call(request, caller.user)
+    if retry_after is not None:
+        raise FhirError.one(
+            429,
+            "throttled",
+            _("Too many requests: try again in %(s)d seconds.") % {"s": retry_after},
+            headers={"Retry-After": str(retry_after)},
+        )
+    return caller
+
+
+def _authenticated(request: HttpRequest) -> Caller:
     header = request.headers.get("Authorization", "")
     if header[:7].lower() == "bearer ":
         token_user = user_for_bearer(request)  # the API's personal access tokens

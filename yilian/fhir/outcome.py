@@ -36,14 +36,24 @@ class Issue:
 class FhirError(Exception):
     """Raised anywhere in the facade; the view answers it as an OperationOutcome."""
 
-    def __init__(self, status: int, issues: Iterable[Issue]) -> None:
+    def __init__(
+        self, status: int, issues: Iterable[Issue], headers: dict[str, str] | None = None
+    ) -> None:
         self.status = status
         self.issues = list(issues)
+        self.headers = dict(headers or {})  # e.g. Retry-After on a 429
         super().__init__("; ".join(i.diagnostics for i in self.issues))
 
     @classmethod
-    def one(cls, status: int, code: str, diagnostics: str, expression: str = "") -> FhirError:
-        return cls(status, [Issue(code, diagnostics, expression)])
+    def one(
+        cls,
+        status: int,
+        code: str,
+        diagnostics: str,
+        expression: str = "",
+        headers: dict[str, str] | None = None,
+    ) -> FhirError:
+        return cls(status, [Issue(code, diagnostics, expression)], headers)
 
 
 def operation_outcome(issues: Iterable[Issue]) -> dict[str, Any]:
@@ -54,4 +64,6 @@ def error_response(error: FhirError) -> HttpResponse:
     response = fhir_response(operation_outcome(error.issues), status=error.status)
     if error.status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="fhir"'
+    for name, value in error.headers.items():
+        response[name] = value
     return response

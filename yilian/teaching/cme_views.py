@@ -212,13 +212,17 @@ def check_in(request: HttpRequest, token: str) -> HttpResponse:
 @require_GET
 def verify(request: HttpRequest, code: str = "") -> HttpResponse:
     """Anyone may check a certificate's code (no login); lookups are rate limited per
-    client so codes cannot be guessed by trying many."""
+    client so codes cannot be guessed by trying many — and refused while the limit cannot
+    be counted (``fail_closed``)."""
     code = code or request.GET.get("code", "")
     context: dict[str, Any] = {"code": code}
     status = 200
     if code:
         allowed, retry_after = ratelimit.hit(
-            "cme_verify", ratelimit.client_ip(request), settings.YILIAN_VERIFY_RATE
+            "cme_verify",
+            ratelimit.client_ip(request),
+            settings.YILIAN_VERIFY_RATE,
+            fail_closed=True,
         )
         if not allowed:
             response = render(

@@ -15,6 +15,7 @@ from freezegun import freeze_time
 
 from yilian.analytics.models import ActivityEvent, Metric
 from yilian.core.masking import mask_name
+from yilian.core.tests.cache import unreachable_redis_caches
 from yilian.core.tests.pdf import needs_poppler, pdf_text
 from yilian.orgs.models import Room
 from yilian.realtime.models import Attendance as RoomAttendance
@@ -333,6 +334,20 @@ def test_verification_lookups_are_rate_limited(client, settings, cme_class, staf
     credit = _passed_credit(cme_class, staff_a)
     url = reverse("teaching:cme_verify_code", args=[credit.code])
     assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_verification_is_refused_while_its_limit_cannot_be_counted(
+    client, settings, cme_class, staff_a
+):
+    credit = _passed_credit(cme_class, staff_a)
+    url = reverse("teaching:cme_verify_code", args=[credit.code])
+    settings.CACHES = unreachable_redis_caches()  # Redis down: nothing can be counted
+
+    response = client.get(url)
+
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert mask_name(staff_a.name) not in response.content.decode()
 
 
 @pytest.mark.parametrize("who", ["patient", "anonymous"])
