@@ -447,3 +447,13 @@ class ReportValueOut(Schema):
 class ReportDetailOut(ReportOut):
     values: list[ReportValueOut]
     comments: dict[str, str]
+
+
+class ReportSubmitIn(Schema):
+    """Every indicator's value as typed (by indicator code; computed ones are left out) and
+    the ``version`` of the report you read."""
+
+    model_config = {"extra": "forbid"}
+
+    values: dict[str, str]
+    expected_version: int

@@ -7,18 +7,20 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router
 
+from yilian.audit.models import AuditAction
+from yilian.audit.services import record
 from yilian.reporting import selectors
 from yilian.reporting.models import Dataset, Status, Submission
-from yilian.reporting.services import stored_values
+from yilian.reporting.services import StaleReport, save_report, stored_values
 
-from ..errors import errors
+from ..errors import ApiError, errors
 from ..pagination import DEFAULT_LIMIT, page
-from ..schemas import DatasetPage, ReportDetailOut, ReportPage, ref
+from ..schemas import DatasetPage, ReportDetailOut, ReportPage, ReportSubmitIn, ref
 
 router = Router(tags=["quality"])
 
@@ -125,6 +127,11 @@ def list_reports(
 def get_report(request: HttpRequest, report_id: UUID) -> Any:
     _reporter(request)
     submission = selectors.get_submission_for_user(request.user, report_id)
+    record(request, action=AuditAction.VIEW, target=submission)
+    return _report_detail(submission)
+
+
+def _report_detail(submission: Submission) -> dict[str, Any]:
     stored = stored_values(submission)
     values = [
         {
@@ -138,3 +145,36 @@ def get_report(request: HttpRequest, report_id: UUID) -> Any:
     ]
     comments = {str(k): str(v) for k, v in (submission.comments or {}).items()}
     return {**_report_out(submission), "values": values, "comments": comments}
+
+
+@router.post(
+    "/reports/{report_id}/submit",
+    response={200: ReportDetailOut, **errors(409)},
+    summary="Submit your hospital's report",
+    description=(
+        "The same checks as the report page: every problem at its indicator (422, `fields` "
+        "by indicator code); 409 when the report changed since `expected_version`, or is "
+        "under review or accepted."
+    ),
+)
+def submit_report(request: HttpRequest, report_id: UUID, payload: ReportSubmitIn) -> Any:
+    _reporter(request)
+    submission = selectors.get_submission_for_user(request.user, report_id)
+    if submission.hospital_id != request.user.hospital_id:
+        raise PermissionDenied(_("Only staff of the report's hospital submit it."))
+    try:
+        saved = save_report(
+            actor=request.user,
+            period=submission.period,
+            raw=payload.values,
+            expected_version=payload.expected_version,
+            submit=True,
+        )
+    except StaleReport as exc:
+        raise ApiError(409, "stale_version", exc.messages[0]) from None
+    except ValidationError as exc:
+        if getattr(exc, "code", None) == "locked":
+            raise ApiError(409, "not_possible_now", exc.messages[0]) from None
+        raise
+    record(request, action=AuditAction.UPDATE, target=saved)
+    return _report_detail(saved)

@@ -151,3 +151,37 @@ def test_reports_are_scoped_to_the_hospital(api_as, staff_a, staff_b, manager, p
     detail = api.get(f"/quality/reports/{ours.public_id}").json()
     assert detail["status"] == "returned" and detail["comments"] == {"visits": "请核对"}
     assert detail["version"] == returned.version
+
+
+def test_submitting_a_report_goes_through_the_same_checks(api_as, staff_a, staff_b, period):
+    draft = save_report(actor=staff_a, period=period, raw={"visits": "1"}, expected_version=0,
+                        submit=False)  # fmt: skip
+    theirs = save_report(actor=staff_b, period=period, raw=GOOD, expected_version=0, submit=False)
+    api = api_as(staff_a)
+    path = f"/quality/reports/{draft.public_id}/submit"
+
+    bad = api.post(path, {"values": {**GOOD, "infections": "81"}, "expected_version": 1})
+    assert bad.status_code == 422
+    assert "院内感染例数不能超过出院人数" in str(bad.json()["error"]["fields"])
+    stale = api.post(path, {"values": GOOD, "expected_version": 0})
+    assert stale.status_code == 409 and stale.json()["error"]["code"] == "stale_version"
+    draft.refresh_from_db()
+    assert draft.status == Status.DRAFT and draft.version == 1
+
+    assert (
+        api_as(staff_a, "read").post(path, {"values": GOOD, "expected_version": 1}).status_code
+        == 403
+    )
+    done = api.post(path, {"values": GOOD, "expected_version": 1})
+    assert done.status_code == 200, done.json()
+    assert done.json()["status"] == Status.SUBMITTED and done.json()["version"] == 2
+    draft.refresh_from_db()
+    assert draft.status == Status.SUBMITTED
+    again = api.post(path, {"values": GOOD, "expected_version": 2})
+    assert again.status_code == 409
+
+    other = api.post(f"/quality/reports/{theirs.public_id}/submit",
+                     {"values": GOOD, "expected_version": 1})  # fmt: skip
+    assert other.status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.status == Status.DRAFT
