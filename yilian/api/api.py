@@ -29,6 +29,9 @@ RESOURCES: tuple[tuple[str, str], ...] = (
     ("/notifications", "yilian.api.endpoints.notifications"),
     ("", "yilian.api.endpoints.sessions"),
     ("/teaching", "yilian.api.endpoints.teaching"),
+    ("/teaching", "yilian.api.endpoints.cme"),
+    ("/teaching", "yilian.api.endpoints.live"),
+    ("/quality", "yilian.api.endpoints.quality"),
 )
 
 

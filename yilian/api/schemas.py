@@ -304,3 +304,156 @@ class MeOut(Schema):
     hospital: Ref | None
     roles: list[str]
     token_scope: str | None
+
+
+# --- CME classes ------------------------------------------------------------------------
+
+
+class CmeClassOut(Schema):
+    id: UUID
+    title: str
+    description: str
+    credit_class: str
+    credit_amount: float
+    quota: int
+    places_left: int
+    needs_approval: bool
+    enrol_opens: datetime
+    enrol_closes: datetime
+    enrolment_open: bool
+    published: bool
+    created_at: datetime
+
+
+class CmeClassPage(Page):
+    items: list[CmeClassOut]
+
+
+class CmeSessionOut(Schema):
+    id: UUID
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    online: bool
+    place: str
+
+
+class EnrolmentOut(Schema):
+    id: UUID
+    class_id: UUID
+    status: str
+    status_label: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class CmeClassDetailOut(CmeClassOut):
+    sessions: list[CmeSessionOut]
+    enrolment: EnrolmentOut | None
+
+
+class CreditOut(Schema):
+    id: UUID
+    class_id: UUID
+    class_title: str
+    credit_class: str
+    amount: float
+    issued_at: datetime
+    code: str
+
+
+class CreditPage(Page):
+    items: list[CreditOut]
+
+
+# --- live events ------------------------------------------------------------------------
+
+
+class LiveEventOut(Schema):
+    """A live event as its audience sees it (never its stream key)."""
+
+    id: UUID
+    title: str
+    kind: str
+    kind_label: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    host_hospital: Ref
+    audience: str
+    status: str
+    status_label: str
+    live_at: datetime | None
+    ended_at: datetime | None
+    replay_lesson_id: UUID | None
+
+
+class LiveEventPage(Page):
+    items: list[LiveEventOut]
+
+
+# --- data reporting -----------------------------------------------------------------------
+
+
+class DatasetOut(Schema):
+    id: UUID
+    code: str
+    name: str
+    description: str
+    frequency: str
+    is_active: bool
+    created_at: datetime
+
+
+class DatasetPage(Page):
+    items: list[DatasetOut]
+
+
+class PeriodOut(Schema):
+    id: UUID
+    label: str
+    start: date
+    end: date
+    deadline: date
+
+
+class ReportOut(Schema):
+    id: UUID
+    dataset: Ref
+    period: PeriodOut
+    hospital: Ref
+    status: str
+    status_label: str
+    version: int
+    first_submitted_at: datetime | None
+    submitted_at: datetime | None
+    accepted_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ReportPage(Page):
+    items: list[ReportOut]
+
+
+class ReportValueOut(Schema):
+    code: str
+    label: str
+    type: str
+    unit: str
+    value: str | None
+
+
+class ReportDetailOut(ReportOut):
+    values: list[ReportValueOut]
+    comments: dict[str, str]
+
+
+class ReportSubmitIn(Schema):
+    """Every indicator's value as typed (by indicator code; computed ones are left out) and
+    the ``version`` of the report you read."""
+
+    model_config = {"extra": "forbid"}
+
+    values: dict[str, str]
+    expected_version: int

@@ -12,7 +12,9 @@ from django.test import Client
 from django.utils import translation
 
 from yilian.accounts.models import User
-from yilian.teaching.tests.conftest import category, course, video  # noqa: F401
+from yilian.live.tests.conftest import conference, surgery  # noqa: F401
+from yilian.reporting.tests.conftest import dataset, period  # noqa: F401
+from yilian.teaching.tests.conftest import category, cme_class, course, video  # noqa: F401
 from yilian.workflow.tests.conftest import kinds, loop, team  # noqa: F401
 
 from ..services import create_token
@@ -49,6 +51,9 @@ class Api:
         return self.client.post(
             f"/api/v1{path}", data or {}, content_type="application/json", headers=self.headers
         )
+
+    def delete(self, path: str) -> Any:
+        return self.client.delete(f"/api/v1{path}", headers=self.headers)
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from yilian.files.services import store_upload
 from yilian.notify.services import notify
 from yilian.patients.services import register_patient
 from yilian.realtime.services import open_request_session
+from yilian.reporting.services import save_report
 from yilian.workflow.services import transition
 
 CHECKS = [
@@ -43,7 +44,7 @@ PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\
 
 
 @pytest.fixture
-def world(loop, staff_a, course, token_for) -> dict[str, Any]:
+def world(loop, staff_a, course, cme_class, conference, period, token_for) -> dict[str, Any]:
     """Real objects of the token's owner (staff of hospital A) for the path parameters."""
     patient = register_patient(actor=staff_a, name="王某某", medical_record_number="MRN-9")
     draft = loop.new(patient=patient)
@@ -57,6 +58,9 @@ def world(loop, staff_a, course, token_for) -> dict[str, Any]:
     (notification,) = notify([staff_a], verb="test", title="新消息")
     submitted = transition(draft, "submit", actor=staff_a) if draft.patient_id is None else draft
     lesson = course.lessons.first()
+    report = save_report(
+        actor=staff_a, period=period, raw={"visits": "12"}, expected_version=0, submit=False
+    )
     return {
         "token": token_for(staff_a, "write"),
         "ids": {
@@ -68,6 +72,9 @@ def world(loop, staff_a, course, token_for) -> dict[str, Any]:
             "lesson_id": str(lesson.public_id),
             "session_id": str(session.public_id),
             "action": "withdraw",
+            "class_id": str(cme_class.public_id),
+            "event_id": str(conference.public_id),
+            "report_id": str(report.public_id),
         },
     }
 
