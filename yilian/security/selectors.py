@@ -21,6 +21,12 @@ def has_second_factor(user: User) -> bool:
     return user_has_device(user, confirmed=True)
 
 
+def session_verified(request: HttpRequest) -> bool:
+    """Whether this session has given its second factor (django-otp's middleware marks it)."""
+    verified = getattr(request.user, "is_verified", None)
+    return bool(verified and verified())
+
+
 def needs_second_factor(user: User) -> bool:
     return two_factor_required(user) or has_second_factor(user)
 

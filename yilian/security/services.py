@@ -79,7 +79,7 @@ def _new_recovery_codes(user: User) -> list[str]:
 def confirm_totp(request: HttpRequest, user: User, token: str) -> list[str] | None:
     """Confirm the authenticator with a code it shows; on success the session is verified
     and new recovery codes are returned (to be shown once)."""
-    if not request.user.is_verified() and selectors.has_second_factor(user):
+    if not selectors.session_verified(request) and selectors.has_second_factor(user):
         raise PermissionDenied  # replacing a device needs the present one (see the view)
     device = pending_totp_device(user)
     if not device.verify_token(token.strip().replace(" ", "")):
