@@ -204,7 +204,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("YILIAN_LOCKOUT_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "security/locked.html"
-AXES_CLIENT_IP_CALLABLE = "yilian.core.ratelimit.client_ip"
+AXES_CLIENT_IP_CALLABLE = "yilian.security.policy.sign_in_address"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_USERNAME_CALLABLE = "yilian.security.policy.sign_in_name"
 AXES_VERBOSE = False

@@ -35,3 +35,10 @@ def sign_in_name(request: object, credentials: dict | None) -> str | None:
             if value:
                 return str(value).strip()
     return None
+
+
+def sign_in_address(request: object) -> str | None:
+    """The client address of a sign-in attempt, or None when the request has none (a sign-in
+    made in code): the lockout's address field must be a real address or empty."""
+    meta = getattr(request, "META", {}) or {}
+    return meta.get("REMOTE_ADDR") or None
