@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from django.db.models import Q, QuerySet
@@ -101,3 +102,15 @@ def role_changes_for(actor: User, *, user: User | None = None) -> QuerySet[RoleC
     if user is not None:
         qs = qs.filter(user=user)
     return qs.order_by("-at", "-id")
+
+
+def is_active_member(user: Any) -> bool:
+    """A signed-in, active member of the alliance: holds a member role and is not a patient.
+    The one test the modules' pages (classroom, live events, health education, standards,
+    data reporting) start from."""
+    return bool(
+        user.is_authenticated
+        and user.can_use_business
+        and user.is_alliance_member
+        and not user.has_role(Role.PATIENT)
+    )

@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 from django.utils import timezone
 
 from yilian.accounts.models import User
+from yilian.accounts.selectors import is_active_member
 from yilian.core.links import token_hash
 
 from .models import CalendarFeed
@@ -17,7 +18,7 @@ AHEAD = timedelta(days=183)
 
 def may_subscribe(user: User) -> bool:
     """Alliance members have sessions, classes and visits to subscribe to; patients don't."""
-    return bool(user.is_authenticated and user.can_use_business and user.is_alliance_member)
+    return is_active_member(user)
 
 
 def feed_of(user: User) -> CalendarFeed | None:

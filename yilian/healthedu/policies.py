@@ -11,13 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from yilian.accounts.roles import Role
+from yilian.accounts.selectors import is_active_member
 
 PLATFORM_REVIEWERS = frozenset({Role.MANAGER, Role.PLATFORM_ADMIN})
 
 
 def is_member(user: Any) -> bool:
     """A signed-in, active member of the alliance (not a patient)."""
-    return bool(user.is_authenticated and user.can_use_business and not user.has_role(Role.PATIENT))
+    return is_active_member(user)
 
 
 def may_author(user: Any) -> bool:

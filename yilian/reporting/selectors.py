@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from yilian.accounts.models import User
 from yilian.accounts.roles import Role
+from yilian.accounts.selectors import is_active_member
 from yilian.orgs.models import Division, Hospital
 
 from .models import TO_REVIEW, Dataset, Period, Status, Submission
@@ -33,7 +34,7 @@ DESIGN_ROLES = frozenset({Role.PLATFORM_ADMIN})
 
 
 def _member(user: User) -> bool:
-    return bool(user.is_authenticated and user.can_use_business)
+    return is_active_member(user)
 
 
 def may_design(user: User) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from yilian.accounts.roles import Role
+from yilian.accounts.selectors import is_active_member
 
 MANAGER_ROLES = frozenset({Role.MANAGER, Role.PLATFORM_ADMIN})
 # The roles a standard may be published to (the hospitals' clinical and managing staff).
@@ -12,7 +13,7 @@ TARGETABLE_ROLES = (Role.STAFF, Role.HOSPITAL_ADMIN)
 
 
 def is_member(user: Any) -> bool:
-    return bool(user.is_authenticated and user.can_use_business and not user.has_role(Role.PATIENT))
+    return is_active_member(user)
 
 
 def may_manage(user: Any, _target: Any = None) -> bool:

@@ -5,19 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from yilian.accounts.roles import CLINICAL_ROLES, Role
+from yilian.accounts.selectors import is_active_member
 
-MEMBER_ROLES = frozenset(r for r in Role if r != Role.PATIENT)
 MANAGER_ROLES = frozenset({Role.MANAGER, Role.PLATFORM_ADMIN})
 
 
 def is_learner(user: Any) -> bool:
     """A signed-in, active member of the alliance (patients are not)."""
-    return bool(
-        user.is_authenticated
-        and user.can_use_business
-        and user.has_role(*MEMBER_ROLES)
-        and not user.has_role(Role.PATIENT)
-    )
+    return is_active_member(user)
 
 
 def may_manage(user: Any, _target: Any = None) -> bool:
