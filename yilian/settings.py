@@ -14,6 +14,7 @@ from yilian.core.env import (
     env_int,
     env_list,
     env_secret,
+    env_secret_list,
     env_str,
 )
 
@@ -33,6 +34,9 @@ YILIAN_FIELD_KEY = env_secret(
     "YILIAN_FIELD_KEY",
     default=None if PRODUCTION else "ZGV2LW9ubHktZmllbGQta2V5LWNoYW5nZS1tZSEhISE=",
 )
+# Previous master keys during a rotation (comma-separated, or a file): still read, never
+# written; remove them once `manage.py rotate_field_key` reports no row uses them.
+YILIAN_FIELD_KEYS_OLD = env_secret_list("YILIAN_FIELD_KEYS_OLD")
 ALLOWED_HOSTS = env_list("YILIAN_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("YILIAN_CSRF_TRUSTED_ORIGINS", [])
 DATA_DIR = Path(env_str("YILIAN_DATA_DIR", str(BASE_DIR / "var")))
