@@ -227,8 +227,10 @@ AUTH_PASSWORD_VALIDATORS = [
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": env_int("YILIAN_PASSWORD_MIN_LENGTH", 10)},
     },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # Django's common-password list plus the passwords most common on Chinese sites.
+    {"NAME": "yilian.security.passwords.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "yilian.security.passwords.PhoneNumberValidator"},
 ]
 SESSION_COOKIE_AGE = env_int("YILIAN_SESSION_MAX_AGE", 12 * 3600)
 SESSION_COOKIE_HTTPONLY = True
