@@ -374,5 +374,10 @@ YILIAN_JOIN_RATE = env_str("YILIAN_JOIN_RATE", "5/h")
 YILIAN_API_RATE = env_str("YILIAN_API_RATE", "600/m")
 # Most certificate-code lookups on the public verification page per client address.
 YILIAN_VERIFY_RATE = env_str("YILIAN_VERIFY_RATE", "30/h")
+# Most text messages to one mobile number in a window, whatever sends them (fail-closed:
+# nothing is sent while the cache cannot count).
+YILIAN_SMS_RATE = env_str("YILIAN_SMS_RATE", "10/h")
+# Most password-reset requests per client address, and per account name asked for.
+YILIAN_PASSWORD_RESET_RATE = env_str("YILIAN_PASSWORD_RESET_RATE", "5/h")
 # Dotted path of the SMS backend class (a subclass of yilian.notify.sms.BaseSMSBackend).
 YILIAN_SMS_BACKEND = env_str("YILIAN_SMS_BACKEND", "yilian.notify.sms.LogBackend")
