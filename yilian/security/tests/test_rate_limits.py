@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from yilian.accounts.roles import Role
+from yilian.accounts.services import issue_password_link
 from yilian.core.tests.cache import unreachable_redis_caches
 from yilian.core.tests.html import parse
 from yilian.notify.models import Delivery
@@ -175,3 +176,13 @@ def test_notification_texts_beyond_the_limit_are_not_sent_and_marked_failed(
         (Delivery.Status.FAILED, "SMSRateLimited"),
     ]
     assert len(texts) == 2
+
+
+def test_set_password_links_by_text_are_limited_too(
+    staff_a, settings, texts, django_capture_on_commit_callbacks
+):
+    settings.YILIAN_SMS_RATE = "2/h"
+    for _n in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            issue_password_link(staff_a, actor=None)
+    assert [phone for phone, _text in texts] == [staff_a.phone, staff_a.phone]
