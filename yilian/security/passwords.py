@@ -37,10 +37,8 @@ class CommonPasswordValidator(password_validation.CommonPasswordValidator):
             raise ValidationError(self.get_error_message(), code="password_too_common")
 
     def get_error_message(self) -> str:
-        return _(
-            "This password is one of the most common ones and is among the first that anyone "
-            "guessing would try. Choose another."
-        )
+        # Django's own message, so its translations (zh-Hans among them) apply as they are.
+        return _("This password is too common.")
 
 
 class PhoneNumberValidator:
