@@ -35,7 +35,7 @@ run: $(VENV)/.installed messages
 	@echo "Yilian: http://$(HOST):$(PORT)/   (Ctrl-C stops the server and the task worker)"
 	@$(PY) manage.py db_worker --queue-name default --no-reload -v0 & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	  $(VENV)/bin/uvicorn yilian.asgi:application --host $(HOST) --port $(PORT) --log-level warning
+	  $(VENV)/bin/uvicorn yilian.asgi:application --host $(HOST) --port $(PORT) --log-level warning --no-server-header
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -14,6 +14,7 @@ from yilian.core.env import (
     env_int,
     env_list,
     env_secret,
+    env_secret_list,
     env_str,
 )
 
@@ -33,6 +34,9 @@ YILIAN_FIELD_KEY = env_secret(
     "YILIAN_FIELD_KEY",
     default=None if PRODUCTION else "ZGV2LW9ubHktZmllbGQta2V5LWNoYW5nZS1tZSEhISE=",
 )
+# Previous master keys during a rotation (comma-separated, or a file): still read, never
+# written; remove them once `manage.py rotate_field_key` reports no row uses them.
+YILIAN_FIELD_KEYS_OLD = env_secret_list("YILIAN_FIELD_KEYS_OLD")
 ALLOWED_HOSTS = env_list("YILIAN_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("YILIAN_CSRF_TRUSTED_ORIGINS", [])
 DATA_DIR = Path(env_str("YILIAN_DATA_DIR", str(BASE_DIR / "var")))
@@ -223,8 +227,10 @@ AUTH_PASSWORD_VALIDATORS = [
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": env_int("YILIAN_PASSWORD_MIN_LENGTH", 10)},
     },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # Django's common-password list plus the passwords most common on Chinese sites.
+    {"NAME": "yilian.security.passwords.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "yilian.security.passwords.PhoneNumberValidator"},
 ]
 SESSION_COOKIE_AGE = env_int("YILIAN_SESSION_MAX_AGE", 12 * 3600)
 SESSION_COOKIE_HTTPONLY = True
@@ -368,5 +374,10 @@ YILIAN_JOIN_RATE = env_str("YILIAN_JOIN_RATE", "5/h")
 YILIAN_API_RATE = env_str("YILIAN_API_RATE", "600/m")
 # Most certificate-code lookups on the public verification page per client address.
 YILIAN_VERIFY_RATE = env_str("YILIAN_VERIFY_RATE", "30/h")
+# Most text messages to one mobile number in a window, whatever sends them (fail-closed:
+# nothing is sent while the cache cannot count).
+YILIAN_SMS_RATE = env_str("YILIAN_SMS_RATE", "10/h")
+# Most password-reset requests per client address, and per account name asked for.
+YILIAN_PASSWORD_RESET_RATE = env_str("YILIAN_PASSWORD_RESET_RATE", "5/h")
 # Dotted path of the SMS backend class (a subclass of yilian.notify.sms.BaseSMSBackend).
 YILIAN_SMS_BACKEND = env_str("YILIAN_SMS_BACKEND", "yilian.notify.sms.LogBackend")

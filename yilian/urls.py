@@ -43,3 +43,7 @@ urlpatterns = [
     # Last: any other /api/ path answers in the API's error body.
     re_path(r"^api/(?P<rest>.*)$", api_views.not_found),
 ]
+
+# Pages get static templates; /api/ and /fhir/ get their JSON error bodies (yilian/web/errors.py).
+handler400 = "yilian.web.errors.bad_request"
+handler500 = "yilian.web.errors.server_error"

@@ -203,10 +203,12 @@ def _report_phone_in_use(hospital: HospitalData, contact: ContactData) -> None:
 
 
 def _send_sms(phone: str, text: str) -> None:
-    from yilian.notify.sms import get_backend
+    from yilian.notify.sms import SMSRateLimited, send_sms
 
     try:
-        get_backend().send(phone, text)
+        send_sms(phone, text)
+    except SMSRateLimited:
+        pass  # logged by send_sms; the applicant's page says the same either way
     except Exception:
         logger.exception("accession SMS failed")
 

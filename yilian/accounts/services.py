@@ -287,7 +287,7 @@ def issue_password_link(user: User, *, actor: User | None) -> str:
 
 
 def _deliver_password_link(user_pk: int, token: str) -> None:
-    from yilian.notify.sms import get_backend
+    from yilian.notify.sms import SMSRateLimited, send_sms
 
     user = User.objects.get(pk=user_pk)
     url = password_link_url(token)
@@ -297,7 +297,9 @@ def _deliver_password_link(user_pk: int, token: str) -> None:
     if user.email:
         send_mail(_("Set your Yilian password"), text, None, [user.email])
     try:
-        get_backend().send(user.phone, text)
+        send_sms(user.phone, text)
+    except SMSRateLimited:
+        pass  # logged by send_sms; the e-mail (if any) went out
     except Exception:
         logger.exception("set-password SMS to user %s failed", user.pk)
 

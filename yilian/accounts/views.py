@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -12,12 +13,14 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from yilian.core.links import LinkGone, gone_response
 from yilian.core.pagination import paginate
 from yilian.core.permissions import role_required
+from yilian.core.ratelimit import hit, limit_posts, rate_limited
 from yilian.orgs.models import Team
 
 from . import selectors, services
@@ -162,12 +165,33 @@ password_change = auth_views.PasswordChangeView.as_view(
 password_change_done = auth_views.PasswordChangeDoneView.as_view(
     template_name="accounts/password_change_done.html"
 )
-password_reset = auth_views.PasswordResetView.as_view(
+_password_reset = auth_views.PasswordResetView.as_view(
     template_name="accounts/password_reset.html",
     email_template_name="accounts/email/password_reset.txt",
     subject_template_name="accounts/email/password_reset_subject.txt",
     success_url=reverse_lazy("accounts:password_reset_done"),
 )
+
+
+@limit_posts("password_reset", "YILIAN_PASSWORD_RESET_RATE", fail_closed=True)
+def password_reset(request: HttpRequest) -> HttpResponse:
+    """Ask for a reset link: at most ``YILIAN_PASSWORD_RESET_RATE`` requests per client
+    address and per address asked for. The second count is kept for any address, with an
+    account or not, so neither the 429 nor the "sent" page tells whether an account exists."""
+    if request.method == "POST":
+        target = (request.POST.get("email") or "").strip().lower()
+        if target:
+            allowed, retry_after = hit(
+                "password_reset_target",
+                salted_hmac("yilian.accounts.password_reset", target).hexdigest(),
+                settings.YILIAN_PASSWORD_RESET_RATE,
+                fail_closed=True,
+            )
+            if not allowed:
+                return rate_limited(request, retry_after)
+    return _password_reset(request)
+
+
 password_reset_done = auth_views.PasswordResetDoneView.as_view(
     template_name="accounts/password_reset_done.html"
 )

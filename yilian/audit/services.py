@@ -20,11 +20,15 @@ def record(
     patient: Patient | None = None,
     outcome: str = Outcome.OK,
     actor: User | None = None,
+    object_type: str = "",
+    path: str = "",
 ) -> AuditEntry:
     """Append one entry: ``actor`` (default: the request's user) did ``action`` on
     ``target`` (about ``patient``) with ``outcome``; the IP and path come from the request.
     The path is stored without its query string (searches may contain names) and without
-    the secret of a one-time link (an auditor must not be able to use it)."""
+    the secret of a one-time link (an auditor must not be able to use it). Work done outside
+    a request (a management command) names what it touched by ``object_type`` and itself by
+    ``path``."""
     if action not in AuditAction.values:
         raise ValueError(f"unknown audit action {action!r}")
     if outcome not in Outcome.values:
@@ -34,12 +38,12 @@ def record(
     return AuditEntry.objects.create(
         actor=actor,
         action=action,
-        object_type=target._meta.label_lower if target is not None else "",
+        object_type=target._meta.label_lower if target is not None else object_type,
         object_id=str(getattr(target, "public_id", target.pk)) if target is not None else "",
         patient=patient,
         outcome=outcome,
         ip_address=client_ip(http_request) if http_request is not None else None,
-        path=(redact(http_request.path)[:200] if http_request is not None else ""),
+        path=(redact(http_request.path)[:200] if http_request is not None else path[:200]),
     )
 
 

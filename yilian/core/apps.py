@@ -8,6 +8,14 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
+        from .crypto import keyring
         from .ratelimit import parse_rate
 
-        parse_rate(settings.YILIAN_JOIN_RATE)  # a mistyped rate stops the start, not a request
+        # A mistyped rate or field key stops the start, not a request.
+        for rate in (
+            settings.YILIAN_JOIN_RATE,
+            settings.YILIAN_SMS_RATE,
+            settings.YILIAN_PASSWORD_RESET_RATE,
+        ):
+            parse_rate(rate)
+        keyring()

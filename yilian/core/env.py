@@ -67,6 +67,13 @@ def env_secret(name: str, default: str | None = None) -> str:
     return default
 
 
+def env_secret_list(name: str) -> list[str]:
+    """Several secrets from ``NAME`` or from the file named by ``NAME_FILE``, separated by
+    commas or whitespace (newlines in a file); empty when neither is set."""
+    raw = env_secret(name, default="")
+    return [item for item in raw.replace(",", " ").split() if item]
+
+
 def env_hours_map(name: str) -> dict[str, float]:
     """``key=hours`` pairs separated by commas (``study_visit.approve=48,referral.confirm=4``)."""
     result: dict[str, float] = {}

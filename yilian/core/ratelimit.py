@@ -67,6 +67,18 @@ def hit(scope: str, key: str, rate: str, *, fail_closed: bool = False) -> tuple[
     return used <= allowed, (slot + 1) * window - now
 
 
+def rate_limited(request: HttpRequest, retry_after: int) -> HttpResponse:
+    """The 429 page: nothing was done, try again after ``retry_after`` seconds."""
+    response = render(
+        request,
+        "core/rate_limited.html",
+        {"minutes": max(1, (retry_after + 59) // 60)},
+        status=429,
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
 def limit_posts(scope: str, setting: str, *, fail_closed: bool = False) -> Callable:
     """Limit a view's POSTs per client address to the rate named by ``setting``; beyond it
     the answer is 429 and the view does not run (nothing is made). ``fail_closed`` as for
@@ -80,14 +92,7 @@ def limit_posts(scope: str, setting: str, *, fail_closed: bool = False) -> Calla
                     scope, client_ip(request), getattr(settings, setting), fail_closed=fail_closed
                 )
                 if not allowed:
-                    response = render(
-                        request,
-                        "core/rate_limited.html",
-                        {"minutes": max(1, (retry_after + 59) // 60)},
-                        status=429,
-                    )
-                    response["Retry-After"] = str(retry_after)
-                    return response
+                    return rate_limited(request, retry_after)
             return view(request, *args, **kwargs)
 
         return wrapped

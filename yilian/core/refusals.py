@@ -1,13 +1,13 @@
-"""How a middleware refuses a client that reads JSON rather than pages: the REST API's error
-body under ``/api/``, a FHIR OperationOutcome under ``/fhir/``. Pages get ``None`` and the
-middleware redirects as for a browser."""
+"""How a middleware (or an error handler) refuses a client that reads JSON rather than pages:
+the REST API's error body under ``/api/``, a FHIR OperationOutcome under ``/fhir/``. Pages
+get ``None`` and the caller answers as for a browser."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
 
 # OperationOutcome issue codes (FHIR R4 IssueType) for the statuses middlewares answer.
-_FHIR_ISSUE = {401: "login", 403: "forbidden"}
+_FHIR_ISSUE = {400: "invalid", 401: "login", 403: "forbidden", 500: "exception"}
 
 
 def client_refusal(

@@ -26,7 +26,7 @@ from yilian.medical.models import Mode, Subtype
 from yilian.medical.services import ConsultationData, save_consultation
 from yilian.orgs.models import Department, Hospital, Specialty
 from yilian.patients.identity import normalise_national_id
-from yilian.patients.models import Patient, national_id_hash
+from yilian.patients.models import Patient, national_id_is
 from yilian.patients.services import may_write_patients, register_patient
 from yilian.referrals.kinds import REFERRAL
 from yilian.referrals.models import Direction
@@ -243,7 +243,7 @@ def _existing_patient(actor: User, values: Mapping[str, Any]) -> Patient | None:
     same_hospital = Patient.objects.filter(hospital_id=actor.hospital_id)
     national_id = normalise_national_id(values["national_id"])
     if national_id:
-        found = same_hospital.filter(national_id_hash=national_id_hash(national_id)).first()
+        found = same_hospital.filter(national_id_is(national_id)).first()
         if found is not None:
             return found
     if values["medical_record_number"]:

@@ -15,7 +15,7 @@ from yilian.accounts.roles import Role
 from yilian.followups.models import FollowUpPlan, FollowUpTemplate
 from yilian.followups.services import start_plan
 from yilian.orgs.demo import DEMO_LOGINS, SeedContext, register_step
-from yilian.patients.models import Patient, phone_hash
+from yilian.patients.models import Patient, phone_is
 
 from .models import Audience, Category, Item, Kind, PlanItem
 from .services import attach_to_plan, publish, save_item, submit
@@ -127,7 +127,7 @@ def _attach_demo_plan(doctor: User) -> int:
     if item is None or patient_login is None or template is None:
         return 0
     record = Patient.objects.filter(
-        hospital=doctor.hospital, phone_hash=phone_hash(patient_login.phone)
+        phone_is(patient_login.phone), hospital=doctor.hospital
     ).first()  # seeded by the patients step (DEMO_PATIENTS)
     if record is None:
         return 0

@@ -12,7 +12,7 @@ from django.http import Http404
 from yilian.accounts.models import User
 from yilian.accounts.roles import PLATFORM_ROLES, Role
 from yilian.followups.models import FollowUpPlan
-from yilian.patients.models import Patient, phone_hash
+from yilian.patients.models import Patient, phone_is
 
 from .models import Item, ItemEvent, PlanItem, Status
 from .policies import PLATFORM_REVIEWERS, is_member
@@ -110,7 +110,7 @@ def patient_records_of(user: User) -> QuerySet[Patient]:
         and user.phone
     ):
         return Patient.objects.none()
-    return Patient.objects.filter(phone_hash=phone_hash(user.phone))
+    return Patient.objects.filter(phone_is(user.phone))
 
 
 def items_for_patient(user: User) -> QuerySet[PlanItem]:

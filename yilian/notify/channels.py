@@ -123,7 +123,7 @@ def _send(delivery: Delivery) -> None:
     if delivery.channel == Channel.EMAIL:
         email_message(notification).send()
     else:
-        sms.get_backend().send(notification.recipient.phone, sms_text(notification))
+        sms.send_sms(notification.recipient.phone, sms_text(notification))
 
 
 def _claimable(now: datetime) -> Q:

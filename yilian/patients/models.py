@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from yilian.core.crypto import lookup_hash
+from yilian.core.crypto import lookup_hash, lookup_hashes
 from yilian.core.fields import EncryptedTextField
 from yilian.core.masking import mask_national_id, mask_phone
 from yilian.core.models import PublicModel
@@ -94,6 +94,16 @@ def national_id_hash(value: str) -> str:
 
 def phone_hash(value: str) -> str:
     return lookup_hash(value, context="patients.patient.phone")
+
+
+# Lookups match the hash under every configured field key: during a key rotation rows not
+# yet moved to the current key still carry the old key's hash (yilian/core/crypto.py).
+def national_id_is(value: str) -> Q:
+    return Q(national_id_hash__in=lookup_hashes(value, context="patients.patient.national_id"))
+
+
+def phone_is(value: str) -> Q:
+    return Q(phone_hash__in=lookup_hashes(value, context="patients.patient.phone"))
 
 
 class Consent(PublicModel):

@@ -17,7 +17,7 @@ from yilian.accounts.roles import Role
 from yilian.workflow.models import TERMINAL_STATUSES, BusinessRequest
 
 from .identity import validate_national_id, validate_phone
-from .models import Patient, national_id_hash, phone_hash
+from .models import Patient, national_id_is, phone_is
 
 
 def patients_visible_to(user: User) -> QuerySet[Patient]:
@@ -70,13 +70,13 @@ def search_patients(user: User, query: str) -> QuerySet[Patient]:
     except ValidationError:
         pass
     else:
-        return qs.filter(national_id_hash=national_id_hash(national_id))
+        return qs.filter(national_id_is(national_id))
     try:
         phone = validate_phone(query)
     except ValidationError:
         pass
     else:
-        return qs.filter(phone_hash=phone_hash(phone))
+        return qs.filter(phone_is(phone))
     return qs.filter(Q(name__icontains=query) | Q(medical_record_number__iexact=query))
 
 

@@ -28,7 +28,7 @@ from yilian.files.validators import PNG, SCANS
 from yilian.workflow.models import BusinessRequest, Status
 
 from . import identity
-from .models import Consent, Patient, Sex, national_id_hash
+from .models import Consent, Patient, Sex, national_id_is
 
 # Who may write patients: the staff and administrators of the patient's hospital.
 WRITER_ROLES = frozenset({Role.STAFF, Role.HOSPITAL_ADMIN})
@@ -123,7 +123,7 @@ def _clean_identity(
         if exclude_pk is not None:
             same_hospital = same_hospital.exclude(pk=exclude_pk)
         if clean_id:
-            twin = same_hospital.filter(national_id_hash=national_id_hash(clean_id)).first()
+            twin = same_hospital.filter(national_id_is(clean_id)).first()
             if twin is not None:
                 errors["national_id"] = [_duplicate(twin, _("this national ID"))]
         if medical_record_number:

@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from yilian.patients.models import Patient, national_id_hash
+from yilian.patients.models import Patient, national_id_is
 from yilian.patients.selectors import may_see_in_full, patients_visible_to
 from yilian.realtime.models import RoomSession
 from yilian.workflow.models import BusinessRequest, Opinion
@@ -101,7 +101,7 @@ def _patient_identifier(qs: QuerySet[Any], values: list[str]) -> QuerySet[Any]:
         if not code:
             continue
         if system in ("", codes.NATIONAL_ID_SYSTEM):
-            condition |= Q(national_id_hash=national_id_hash(code.upper()))
+            condition |= national_id_is(code.upper())
         if system == "":
             condition |= Q(medical_record_number=code)
         elif system.startswith("urn:yilian:id:mrn:"):
