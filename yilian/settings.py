@@ -244,6 +244,12 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "yilian" / "static"]
 MEDIA_ROOT = DATA_DIR / "files"  # never served from a public URL
+# Backups (manage.py backup) go to <data dir>/backups unless told otherwise.
+YILIAN_BACKUP_DIR = Path(env_str("YILIAN_BACKUP_DIR") or DATA_DIR / "backups")
+# The audit trail: entries older than this many days are moved into archive files by
+# manage.py archive_audit (at least 183 days, i.e. six months; a system check refuses less).
+YILIAN_AUDIT_RETENTION_DAYS = env_int("YILIAN_AUDIT_RETENTION_DAYS", 365)
+YILIAN_AUDIT_ARCHIVE_DIR = Path(env_str("YILIAN_AUDIT_ARCHIVE_DIR") or YILIAN_BACKUP_DIR / "audit")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
