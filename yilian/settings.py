@@ -100,6 +100,7 @@ MIDDLEWARE = [
     "yilian.security.middleware.SessionLimitsMiddleware",
     "yilian.accounts.middleware.ActiveAccountMiddleware",
     "yilian.security.middleware.TwoFactorMiddleware",
+    "yilian.security.middleware.ReadOnlyAuditorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -208,6 +209,9 @@ AXES_CLIENT_IP_CALLABLE = "yilian.security.policy.sign_in_address"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_USERNAME_CALLABLE = "yilian.security.policy.sign_in_name"
 AXES_VERBOSE = False
+# Lifting a lockout is the security administrator's (the lockouts page), not the Django
+# admin's, where the system administrator would do it (separation of duties).
+AXES_ENABLE_ADMIN = False
 # Two-factor sign-in (TOTP) for the roles in yilian/security/policy.py; on by default in
 # production. Idle timeout and absolute session lifetime (SESSION_COOKIE_AGE).
 YILIAN_2FA_REQUIRED = env_bool("YILIAN_2FA_REQUIRED", default=PRODUCTION)
