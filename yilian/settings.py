@@ -104,6 +104,7 @@ MIDDLEWARE = [
     "yilian.security.middleware.SessionLimitsMiddleware",
     "yilian.accounts.middleware.ActiveAccountMiddleware",
     "yilian.security.middleware.TwoFactorMiddleware",
+    "yilian.security.middleware.ReadOnlyAuditorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -212,6 +213,9 @@ AXES_CLIENT_IP_CALLABLE = "yilian.security.policy.sign_in_address"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_USERNAME_CALLABLE = "yilian.security.policy.sign_in_name"
 AXES_VERBOSE = False
+# Lifting a lockout is the security administrator's (the lockouts page), not the Django
+# admin's, where the system administrator would do it (separation of duties).
+AXES_ENABLE_ADMIN = False
 # Two-factor sign-in (TOTP) for the roles in yilian/security/policy.py; on by default in
 # production. Idle timeout and absolute session lifetime (SESSION_COOKIE_AGE).
 YILIAN_2FA_REQUIRED = env_bool("YILIAN_2FA_REQUIRED", default=PRODUCTION)
@@ -250,6 +254,12 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "yilian" / "static"]
 MEDIA_ROOT = DATA_DIR / "files"  # never served from a public URL
+# Backups (manage.py backup) go to <data dir>/backups unless told otherwise.
+YILIAN_BACKUP_DIR = Path(env_str("YILIAN_BACKUP_DIR") or DATA_DIR / "backups")
+# The audit trail: entries older than this many days are moved into archive files by
+# manage.py archive_audit (at least 183 days, i.e. six months; a system check refuses less).
+YILIAN_AUDIT_RETENTION_DAYS = env_int("YILIAN_AUDIT_RETENTION_DAYS", 365)
+YILIAN_AUDIT_ARCHIVE_DIR = Path(env_str("YILIAN_AUDIT_ARCHIVE_DIR") or YILIAN_BACKUP_DIR / "audit")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

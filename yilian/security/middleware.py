@@ -7,14 +7,17 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.contrib.auth import logout
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
+from django.utils.translation import gettext_lazy as _
 
 from yilian.accounts.middleware import OPEN_TO_INACTIVE
 from yilian.core.refusals import client_refusal
 
 from . import selectors
+from .policy import AUDITOR_MAY_WRITE, read_only
 
 # Pages a signed-in person reaches before giving the second factor.
 OPEN_BEFORE_SECOND_FACTOR = OPEN_TO_INACTIVE | {
@@ -89,4 +92,30 @@ class TwoFactorMiddleware:
             step = "verify" if selectors.has_second_factor(user) else "setup"
             target = reverse(f"security:two_factor_{step}")
             return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class ReadOnlyAuditorMiddleware:
+    """The auditor changes nothing: every other method than GET, HEAD and OPTIONS from an
+    account holding the auditor role is refused (403) before any view runs, except on the
+    few pages of its own account (``policy.AUDITOR_MAY_WRITE``). One place, so a page added
+    later cannot forget it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            request.method not in SAFE_METHODS
+            and read_only(request.user)
+            and not _open(request, AUDITOR_MAY_WRITE)
+        ):
+            message = "An auditor's account reads the audit trail and changes nothing."
+            refusal = client_refusal(request, status=403, code="read_only", message=message)
+            if refusal is not None:
+                return refusal
+            raise PermissionDenied(_("An auditor's account reads and changes nothing."))
         return self.get_response(request)

@@ -15,6 +15,33 @@ TWO_FACTOR_ROLES = frozenset(
 )
 
 
+# The auditor reads and exports the audit trail and changes nothing (separation of duties):
+# an account holding the role writes nothing but its own account (signing in and out, its
+# password, second factor, sessions, profile and language), and searches the trail by a
+# patient's identifier in a request body (so the number never appears in a link).
+AUDITOR_MAY_WRITE = frozenset(
+    {
+        "accounts:login",
+        "accounts:logout",
+        "accounts:profile",
+        "accounts:password_change",
+        "accounts:password_reset",
+        "accounts:password_reset_confirm",
+        "accounts:set_password",
+        "security:two_factor_setup",
+        "security:two_factor_verify",
+        "security:account",
+        "set_language",
+        "audit:find_patient",
+    }
+)
+
+
+def read_only(user: User) -> bool:
+    """Whether ``user`` may only read (see ``AUDITOR_MAY_WRITE``)."""
+    return bool(user.is_authenticated and user.has_role(Role.AUDITOR))
+
+
 def two_factor_required(user: User) -> bool:
     return bool(settings.YILIAN_2FA_REQUIRED and user.has_role(*TWO_FACTOR_ROLES))
 

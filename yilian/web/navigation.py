@@ -322,6 +322,7 @@ MODULES: tuple[Module, ...] = (
         frozenset({R.AUDITOR, R.SECURITY_ADMIN}),
         pages=(
             Page(_("Audit trail"), "audit:entries", frozenset({R.AUDITOR, R.SECURITY_ADMIN})),
+            Page(_("Audit archives"), "audit:archives", frozenset({R.AUDITOR, R.SECURITY_ADMIN})),
             Page(
                 _("Role change log"),
                 "accounts:role_changes",

@@ -2,9 +2,9 @@
 
 Emptying every table (``manage.py flush``, and the test runner between transactional
 tests) is not editing the trail. PostgreSQL empties tables with TRUNCATE, which the row
-triggers do not see. SQLite has no TRUNCATE: there the append-only triggers are lifted for
-the flush and put back in the same transaction, so no other connection ever sees the table
-unguarded."""
+triggers do not see. SQLite has no TRUNCATE: there the append-only triggers (of the trail
+and of its archive ledger) are lifted for the flush and put back in the same transaction, so
+no other connection ever sees the tables unguarded."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 from django.core.management.commands import flush
 from django.db import connections, transaction
 
-from yilian.audit.models import AuditEntry
+from yilian.audit.models import AuditArchive, AuditEntry
 
 
 class Command(flush.Command):
@@ -30,11 +30,12 @@ class Command(flush.Command):
             if confirm != "yes":
                 self.stdout.write("Flush cancelled.")
                 return None
-        table = AuditEntry._meta.db_table
+        tables = [AuditEntry._meta.db_table, AuditArchive._meta.db_table]
         with transaction.atomic(using=database), connection.cursor() as cursor:
             cursor.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s",
-                [table],
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+                " AND tbl_name IN (%s, %s)",
+                tables,
             )
             triggers = cursor.fetchall()
             for name, _sql in triggers:

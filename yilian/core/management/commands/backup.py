@@ -18,8 +18,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--output",
             type=Path,
-            default=Path(settings.DATA_DIR) / "backups",
-            help="Folder for the archive (default: <data dir>/backups).",
+            default=Path(settings.YILIAN_BACKUP_DIR),
+            help="Folder for the archive (default: YILIAN_BACKUP_DIR, <data dir>/backups).",
         )
         parser.add_argument(
             "--keep",
