@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
@@ -119,13 +118,17 @@ class World:
     @cached_property
     def hospital_a(self) -> Hospital:
         return HospitalFactory(
-            name="桐庐县人民医院", alliance=self.lead.alliance, division=division("330100", "杭州市")
+            name="桐庐县人民医院",
+            alliance=self.lead.alliance,
+            division=division("330100", "杭州市"),
         )
 
     @cached_property
     def hospital_b(self) -> Hospital:
         return HospitalFactory(
-            name="平阳县人民医院", alliance=self.lead.alliance, division=division("330300", "温州市")
+            name="平阳县人民医院",
+            alliance=self.lead.alliance,
+            division=division("330300", "温州市"),
         )
 
     @cached_property
@@ -218,7 +221,9 @@ class World:
     def second_patient(self):
         from yilian.patients.models import Patient
 
-        return Patient.objects.create(hospital=self.hospital_a, name="张某某", created_by=self.staff_a)
+        return Patient.objects.create(
+            hospital=self.hospital_a, name="张某某", created_by=self.staff_a
+        )
 
     @cached_property
     def consultation_team(self):
@@ -409,15 +414,18 @@ class World:
         )  # fmt: skip
         request = transition(request, "publish", actor=self.manager)
         request = transition(request, "start", actor=self.expert)
-        return request.ward_round.rows.get()
+        return request.ward_round.rows.order_by("pk").first()
 
     @cached_property
     def clinic_exception(self):
         """An e-clinic day off of hospital A's own expert."""
         from yilian.clinics.services import add_exception
 
-        doctor = self.user(Role.STAFF, Role.EXPERT, hospital=self.hospital_a, name="甲院专家")
-        return add_exception(expert=doctor, day=timezone.localdate() + timedelta(days=3))
+        return add_exception(expert=self.expert_a, day=timezone.localdate() + timedelta(days=3))
+
+    @cached_property
+    def expert_a(self) -> User:
+        return self.user(Role.STAFF, Role.EXPERT, hospital=self.hospital_a, name="甲院专家")
 
     # imaging -----------------------------------------------------------------------------
 
@@ -454,7 +462,7 @@ class World:
 
     @cached_property
     def follow_up_plan(self):
-        from yilian.followups.services import save_template, start_plan
+        from yilian.followups.services import start_plan
 
         team = TeamFactory(
             hospital=self.hospital_a, name="随访组", specialty=Specialty.CARDIOLOGY,
@@ -506,7 +514,6 @@ class World:
             title=User.Title.ATTENDING_PHYSICIAN,
         )
 
-
     # quality, teaching, feedback -------------------------------------------------------
 
     @cached_property
@@ -538,9 +545,7 @@ class World:
 
         programme = Programme.objects.create(code="ili", name="流感样病例监测")
         for position, code in enumerate(("seen", "ili", "tested", "positive")):
-            Indicator.objects.create(
-                programme=programme, code=code, label=code, position=position
-            )
+            Indicator.objects.create(programme=programme, code=code, label=code, position=position)
         AlertRule.objects.create(
             programme=programme,
             indicator=programme.indicators.get(code="positive"),
@@ -550,7 +555,7 @@ class World:
             min_count=1,
         )
         for hospital in (self.hospital_a, self.hospital_b):
-            site = add_site(
+            add_site(
                 programme, actor=self.manager, hospital=hospital,
                 since=LAST_WEEK - timedelta(weeks=40),
             )  # fmt: skip
@@ -589,9 +594,7 @@ class World:
     def assessment(self):
         from yilian.accession.services import start_reassessment
 
-        return start_reassessment(
-            self.hospital_a, actor=self.manager, year=timezone.now().year + 1
-        )
+        return start_reassessment(self.hospital_a, actor=self.manager, year=timezone.now().year + 1)
 
     @cached_property
     def ticket(self):
@@ -647,6 +650,14 @@ class Probe:
     touches: Callable[[World], models.Model] | None = None
     methods: tuple[str, ...] = ("get", "post")
     body: str = "form"  # what a write sends: "form", "json" (the API) or "file"
+    payload: Callable[[World], dict[str, Any]] | None = None  # a valid JSON body
+    # Who reaches the object (the control: the URL names a real object); default by ``who``.
+    insider: str = ""
+
+    @property
+    def reached_by(self) -> str:
+        return self.insider or {"admin_b": "admin_a", "expert_b": "expert"}.get(self.who, "staff_a")
+
     audited: bool = False  # the refusal is in the audit trail
     label: str = ""
 
@@ -680,6 +691,14 @@ def probes(names: list[str], attr: str, key: str = "public_id", **extra: Any) ->
     return [Probe(n, _by(attr, key), touches=_obj(attr), **extra) for n in names]
 
 
+def _fhir(kind: str, attr: str) -> Probe:
+    def kwargs(world: World) -> dict[str, Any]:
+        return {"resource_type": kind, "resource_id": str(_obj(attr)(world).public_id)}
+
+    return Probe("fhir:read", kwargs, touches=_obj(attr), label=kind, methods=("get",),
+                 audited=kind == "Patient")  # fmt: skip
+
+
 PROBES: list[Probe] = [
     # the closed loop
     *probes(["workflow:detail", "workflow:edit", "workflow:opinion_pdf", "medical:part",
@@ -697,14 +716,16 @@ PROBES: list[Probe] = [
     *probes(["api-1:list_attachments", "api-1:add_attachment"], "draft", key="business_id",
             body="file"),
     Probe("api-1:take_action", lambda w: {"business_id": w.draft.public_id, "action": "submit"},
-          touches=_obj("draft"), body="json"),
+          touches=_obj("draft"), body="json",
+          payload=lambda w: {"expected_version": w.draft.version, "note": "x"}),
     *probes(["api-1:get_patient", "api-1:patient_access"], "patient", key="patient_id",
             audited=True, body="json"),
     *probes(["api-1:download_file"], "case_file", key="file_id", audited=True, body="json"),
     *probes(["api-1:get_session"], "session", key="session_id", body="json"),
     *probes(["api-1:read_one"], "notification", key="notification_id", body="json"),
-    *probes(["api-1:get_report", "api-1:submit_report"], "submission", key="report_id",
-            body="json"),
+    *probes(["api-1:get_report"], "submission", key="report_id", body="json"),
+    *probes(["api-1:submit_report"], "submission", key="report_id", body="json",
+            payload=lambda w: {"values": {}, "expected_version": w.submission.version}),
     # patients and files
     *probes(["patients:detail", "patients:edit"], "patient", audited=True),
     *probes(["files:download"], "case_file", audited=True),
@@ -729,11 +750,12 @@ PROBES: list[Probe] = [
                                      "row": 0}, touches=_obj("slide")),
     # clinics
     *probes(["clinics:ward_comment", "clinics:ward_action"], "ward_round_row", who="expert_b"),
-    *probes(["clinics:exception_delete"], "clinic_exception", who="expert_b"),
+    *probes(["clinics:exception_delete"], "clinic_exception", who="expert_b", insider="expert_a"),
     # follow-up
     *probes(["followups:plan"], "follow_up_plan"),
     *probes(["followups:template_edit"], "follow_up_template", who="admin_b"),
-    Probe("followups:visit_link", lambda w: {"public_id": w.follow_up_plan.visits.first().public_id},
+    Probe("followups:visit_link",
+          lambda w: {"public_id": w.follow_up_plan.visits.first().public_id},
           touches=_obj("follow_up_plan")),
     # people, notifications, tokens
     *probes(["accounts:registration_detail", "accounts:approve_registration",
@@ -746,9 +768,7 @@ PROBES: list[Probe] = [
     *probes(["patients:consent", "patients:consent_upload", "patients:consent_link"], "draft"),
     # FHIR: every resource about a patient
     *[
-        Probe("fhir:read", (lambda attr, kind: lambda w: {
-            "resource_type": kind, "resource_id": str(_obj(attr)(w).public_id)})(attr, kind),
-            touches=_obj(attr), label=kind, audited=kind == "Patient")
+        _fhir(kind, attr)
         for kind, attr in {
             "Patient": "patient",
             "ServiceRequest": "completed",
@@ -777,7 +797,7 @@ PROBES: list[Probe] = [
     *probes(["healthedu:item", "healthedu:edit", "healthedu:action", "healthedu:qr"],
             "health_item", who="admin_b"),
     *probes(["healthedu:plan_items"], "follow_up_plan"),
-    *probes(["casebank:download"], "research_export", who="expert_b"),
+    *probes(["casebank:download"], "research_export", who="expert_b", insider="staff_a"),
     *probes(["teaching:cme_certificate"], "credit"),
 ]  # fmt: skip
 
@@ -806,29 +826,62 @@ EXEMPT: dict[str, str] = {
     "live:rtmp_callback": "nginx-rtmp's callback, authorised by a shared secret",
     # the alliance's catalogues: one for every member, none of them a hospital's
     **dict.fromkeys(
-        ["teaching:course", "teaching:course_edit", "teaching:manage", "teaching:publish",
-         "teaching:lesson", "teaching:progress", "teaching:lesson_edit", "api-1:get_course",
-         "api-1:get_lesson", "api-1:record_progress"],
+        [
+            "teaching:course",
+            "teaching:course_edit",
+            "teaching:manage",
+            "teaching:publish",
+            "teaching:lesson",
+            "teaching:progress",
+            "teaching:lesson_edit",
+            "api-1:get_course",
+            "api-1:get_lesson",
+            "api-1:record_progress",
+        ],
         "the alliance's courses: published for every learner, made by the platform team "
         "(teaching.selectors.courses_for)",
     ),
     **dict.fromkeys(
-        ["teaching:cme_class", "teaching:cme_edit", "teaching:cme_enrol", "teaching:cme_cancel",
-         "teaching:cme_sessions", "teaching:cme_publish", "teaching:cme_enrolments",
-         "teaching:cme_attendance", "teaching:cme_session", "teaching:cme_enter",
-         "teaching:cme_code", "api-1:get_class", "api-1:enrol", "api-1:cancel"],
+        [
+            "teaching:cme_class",
+            "teaching:cme_edit",
+            "teaching:cme_enrol",
+            "teaching:cme_cancel",
+            "teaching:cme_sessions",
+            "teaching:cme_publish",
+            "teaching:cme_enrolments",
+            "teaching:cme_attendance",
+            "teaching:cme_session",
+            "teaching:cme_enter",
+            "teaching:cme_code",
+            "api-1:get_class",
+            "api-1:enrol",
+            "api-1:cancel",
+        ],
         "the alliance's CME classes: published for every learner, managed by their "
         "organisers (teaching.cme_selectors.classes_for)",
     ),
     **dict.fromkeys(
-        ["live:event", "live:event_edit", "live:manage", "live:regenerate", "live:consent",
-         "live:heartbeat", "api-1:get_event"],
+        [
+            "live:event",
+            "live:event_edit",
+            "live:manage",
+            "live:regenerate",
+            "live:consent",
+            "live:heartbeat",
+            "api-1:get_event",
+        ],
         "the alliance's live events: conferences for every member, surgery demonstrations "
         "for all medical staff; organised by the platform team (live.selectors.events_for)",
     ),
     **dict.fromkeys(
-        ["standards:detail", "standards:edit", "standards:publish", "standards:quiz",
-         "standards:acknowledge"],
+        [
+            "standards:detail",
+            "standards:edit",
+            "standards:publish",
+            "standards:quiz",
+            "standards:acknowledge",
+        ],
         "the alliance's standards, targeted by tier and category, not owned by a hospital "
         "(standards.selectors.get_standard)",
     ),
@@ -847,13 +900,23 @@ EXEMPT: dict[str, str] = {
     ),
     # alliance-wide roles: the platform team sees every hospital's object by design
     **dict.fromkeys(
-        ["accession:application", "accession:review", "accession:adjust", "accession:approve",
-         "accession:reassess", "accession:question_edit"],
+        [
+            "accession:application",
+            "accession:review",
+            "accession:adjust",
+            "accession:approve",
+            "accession:reassess",
+            "accession:question_edit",
+        ],
         "accession review: the platform management team and administrators only",
     ),
     **dict.fromkeys(
-        ["linkage:quota_edit", "linkage:quota_delete", "linkage:special_type_edit",
-         "linkage:special_type_deactivate"],
+        [
+            "linkage:quota_edit",
+            "linkage:quota_delete",
+            "linkage:special_type_edit",
+            "linkage:special_type_deactivate",
+        ],
         "the lead hospital's study quotas and the special business types: platform roles only",
     ),
     "accounts:person_team": "execution-team membership: platform administrators only",

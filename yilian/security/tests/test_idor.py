@@ -6,6 +6,7 @@ names an object and is neither probed nor exempted (with a reason) fails the sui
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
 from django.apps import apps
+from django.conf import settings
 from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
@@ -73,7 +75,7 @@ def _state(obj: models.Model | None) -> tuple[Any, Counter]:
 _FORM = {"note": "x", "body": "x", "comment": "x", "reason": "x", "answer": "x", "rating": 5}
 
 
-def _ask(client: Client, method: str, url: str, body: str) -> int:
+def _ask(client: Client, method: str, url: str, body: str, payload: dict | None) -> int:
     """The status of one request; a write carries a plausible body, so that input checks
     made before the lookup do not answer in its place."""
     if method == "get":
@@ -81,29 +83,45 @@ def _ask(client: Client, method: str, url: str, body: str) -> int:
     if method == "put":
         return client.generic("PUT", url, b"x", content_type="application/octet-stream").status_code
     if body == "json":
-        return client.post(url, {"note": "x"}, content_type="application/json").status_code
+        data = payload if payload is not None else {"note": "x"}
+        return client.post(url, data, content_type="application/json").status_code
     if body == "file":
         upload = SimpleUploadedFile("case.pdf", PDF, "application/pdf")
         return client.post(url, {"file": upload}).status_code
     return client.post(url, _FORM).status_code
 
 
-def _socket_refused(user, url: str) -> bool:
+def _session_cookie(user) -> bytes:
+    login = Client()
+    login.force_login(user)
+    name = settings.SESSION_COOKIE_NAME
+    return f"{name}={login.cookies[name].value}".encode()
+
+
+def _socket_close_code(cookie: bytes, path: str) -> int | None:
+    """Open ``path`` through the real ASGI stack (origin check, session cookie, auth) with
+    a signed-in ``cookie``: None if the socket was accepted, else the close code."""
     from yilian.asgi import application
 
-    async def attempt() -> bool:
-        communicator = WebsocketCommunicator(application, url)
-        communicator.scope["user"] = user
-        connected, _code = await communicator.connect()
+    headers = [(b"origin", b"http://127.0.0.1"), (b"cookie", cookie)]
+
+    async def attempt() -> int | None:
+        communicator = WebsocketCommunicator(application, path, headers=headers)
+        connected, code = await communicator.connect(timeout=5)
         if connected:
             await communicator.disconnect()
-        return not connected
+            return None
+        return code
 
     return async_to_sync(attempt)()
 
 
-@pytest.mark.django_db(transaction=False)
-@pytest.mark.parametrize("probe", PROBES, ids=[p.id for p in PROBES])
+HTTP = [p for p in PROBES if not p.name.startswith("ws:")]
+SOCKETS = [p for p in PROBES if p.name.startswith("ws:")]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("probe", HTTP, ids=[p.id for p in HTTP])
 def test_another_hospitals_object_is_404(probe: Probe, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "files"
     world = World()
@@ -114,21 +132,36 @@ def test_another_hospitals_object_is_404(probe: Probe, settings, tmp_path):
     client.force_login(who)
     before = _state(target)
 
-    if probe.name.startswith("ws:"):
-        route = probe.name.removeprefix("ws:")
-        url = "/" + route.replace("<uuid:session_id>", str(kwargs["session_id"]))
-        assert _socket_refused(who, url), url
-        assert _state(target) == before
-        return
-
     url = reverse(probe.name, kwargs=kwargs)
-    answers = {method: _ask(client, method, url, probe.body) for method in probe.methods}
+    payload = probe.payload(world) if probe.payload else None
+    answers = {method: _ask(client, method, url, probe.body, payload) for method in probe.methods}
     assert 404 in answers.values(), answers
     assert set(answers.values()) <= {404, 405}, answers
     after = _state(target)
     assert after[0] == before[0], "a refused request changed the object"
     assert after[1] == before[1], f"a refused request added or removed rows: {after[1] - before[1]}"
+    # The control: hospital A's own person reaches the same URL (so the 404 above is the
+    # scoping's, not a wrong address).
+    client.force_login(getattr(world, probe.reached_by))
+    reached = {method: _ask(client, method, url, probe.body, payload) for method in probe.methods}
+    assert set(reached.values()) - {404, 405}, f"{probe.reached_by} does not reach it: {reached}"
     if probe.audited:
         assert AuditEntry.objects.filter(
             actor=who, outcome=Outcome.DENIED, path=url.split("?")[0]
         ).exists()
+
+
+# The consumer reads the database from another thread: the test's rows must be committed.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("probe", SOCKETS, ids=[p.id for p in SOCKETS])
+def test_another_hospitals_room_socket_is_refused_as_not_found(probe: Probe, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "files"
+    world = World()
+    route = probe.name.removeprefix("ws:")
+    path = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(probe.kwargs(world)[m[1]]), route)
+    target = probe.touches(world) if probe.touches else None
+    outsider, insider = _session_cookie(getattr(world, probe.who)), _session_cookie(world.expert)
+    before = _state(target)
+    assert _socket_close_code(outsider, path) == 4404  # the socket's "not found"
+    assert _state(target) == before
+    assert _socket_close_code(insider, path) is None  # the session's own expert gets in
