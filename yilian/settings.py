@@ -157,7 +157,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Read replicas (PostgreSQL standbys) for the reporting pages: comma-separated URLs become
 # the aliases "replica", "replica_2", …; without them every read goes to the primary.
 DATABASES.update(
-    replica_databases(env_list("YILIAN_REPLICA_URL", []), primary=DATABASES["default"])
+    replica_databases(
+        env_list("YILIAN_REPLICA_URL", []), conn_max_age=env_int("YILIAN_DB_CONN_MAX_AGE", 0)
+    )
 )
 DATABASE_ROUTERS = ["yilian.core.db_router.ReplicaRouter"]
 

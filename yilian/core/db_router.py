@@ -34,14 +34,14 @@ def replica_alias(index: int) -> str:
     return REPLICA if index == 0 else f"{REPLICA}_{index + 1}"
 
 
-def replica_databases(urls: list[str], primary: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """``DATABASES`` entries for the replica URLs: the primary's connection options with
-    the replica's address; in tests each replica mirrors the primary's test database."""
+def replica_databases(urls: list[str], *, conn_max_age: int = 0) -> dict[str, Any]:
+    """``DATABASES`` entries for the replica URLs; in tests each replica mirrors the
+    primary's test database."""
     import dj_database_url
 
-    databases = {}
+    databases: dict[str, Any] = {}
     for index, url in enumerate(urls):
-        config = dj_database_url.parse(url, conn_max_age=primary.get("CONN_MAX_AGE", 0))
+        config = dj_database_url.parse(url, conn_max_age=conn_max_age)
         config["TEST"] = {"MIRROR": DEFAULT_DB_ALIAS}
         databases[replica_alias(index)] = config
     return databases

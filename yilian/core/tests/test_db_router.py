@@ -41,7 +41,7 @@ def replica(transactional_db) -> Iterator[str]:
 def test_replica_urls_become_replica_aliases_mirroring_the_primary_in_tests():
     databases = replica_databases(
         ["postgres://u@standby-1:5432/yilian", "postgres://u@standby-2:5432/yilian"],
-        primary={"CONN_MAX_AGE": 60},
+        conn_max_age=60,
     )
     assert list(databases) == ["replica", "replica_2"]
     assert [db["HOST"] for db in databases.values()] == ["standby-1", "standby-2"]
