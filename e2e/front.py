@@ -152,7 +152,7 @@ class NginxFront:
                 stderr=subprocess.STDOUT,
             )
         )
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 300
         for port in ports:
             _wait_for(f"http://127.0.0.1:{port}/offline/", self.processes, deadline)
         _wait_for(f"{self.url}/offline/", self.processes, deadline)
