@@ -9,6 +9,7 @@ PORT ?= 8000
 SCALE ?= small
 PG_URL ?= postgres://postgres@127.0.0.1:5432/yilian
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
+REDIS_E2E_URL ?= redis://127.0.0.1:6379/14
 XDIST ?= -n 2
 
 .PHONY: help run test lint format test-sqlite test-postgres e2e e2e-media messages makemessages vendor clean
@@ -17,7 +18,7 @@ help:
 	@echo "make run    — migrate, seed the demo alliance, serve http://$(HOST):$(PORT) with a task worker"
 	@echo "make test   — lint, the suite on SQLite, again on PostgreSQL (+Redis), then the browser tests"
 	@echo "make lint   — ruff, manage.py check, makemigrations --check, mypy"
-	@echo "make e2e    — only the browser tests"
+	@echo "make e2e    — only the browser tests (through nginx + two uvicorn workers when nginx and Redis are here)"
 	@echo "make e2e-media — WebRTC/Janus/TURN tests in a loopback-only network namespace (root)"
 
 $(VENV)/.installed: requirements.lock
@@ -63,9 +64,19 @@ test-postgres: $(VENV)/.installed messages
 	  elif [ "$$CI" = "true" ]; then echo "Redis is required in CI"; exit 1; fi; \
 	DATABASE_URL="$(PG_URL)" REDIS_URL="$$redis" $(PY) -m pytest yilian $(XDIST) -q
 
+# Through the production front (nginx with deploy/nginx's site configuration before two
+# uvicorn worker processes, Redis channel layer and cache) when nginx and Redis are here —
+# required in CI — otherwise with the app served in a thread of the test process.
 e2e: $(VENV)/.installed messages
-	@echo "=== Browser tests (Chromium) ==="
-	YILIAN_TEST_DB_NAME=$$(mktemp -u /tmp/yilian-e2e-XXXXXX.sqlite3) $(PY) -m pytest e2e -q
+	@front=nginx; redis=""; \
+	if ! command -v nginx >/dev/null && ! test -x /usr/sbin/nginx; then front=thread; \
+	elif $(PY) scripts/service_up.py "$(REDIS_E2E_URL)"; then redis="$(REDIS_E2E_URL)"; else front=thread; fi; \
+	if [ "$$front" = thread ]; then \
+	  if [ "$$CI" = "true" ]; then echo "nginx and Redis are required in CI for the browser tests"; exit 1; fi; \
+	  echo "Notice: nginx or Redis ($(REDIS_E2E_URL)) not available: browser tests run on the in-process server"; fi; \
+	echo "=== Browser tests (Chromium, $$front front) ==="; \
+	YILIAN_E2E_FRONT=$$front REDIS_URL="$$redis" \
+	  YILIAN_TEST_DB_NAME=$$(mktemp -u /tmp/yilian-e2e-XXXXXX.sqlite3) $(PY) -m pytest e2e -q
 
 # Media tests see nothing but loopback: the web server, Janus, coturn and Chromium all run in
 # a private network namespace (Chromium and Janus offer every interface as a candidate).

@@ -1,13 +1,16 @@
 """Browser tests: the real ASGI app served by uvicorn in a thread, driven by Debian's
 Chromium through Playwright, against a file-backed test database.
 
+With ``YILIAN_E2E_FRONT=nginx`` (and ``REDIS_URL``) the app runs as in production instead:
+nginx with deploy/nginx's site configuration before two uvicorn worker processes
+(e2e/front.py); ``live_url`` is nginx.
+
 Each test gets a clean database (``transactional_db``) and fresh browser contexts:
 ``desktop`` (1366×768) and ``phone`` (390×844, touch)."""
 
 from __future__ import annotations
 
 import os
-import socket
 import tempfile
 import threading
 import time
@@ -16,9 +19,15 @@ from pathlib import Path
 
 import pytest
 
+from e2e import outbox
+from e2e.front import SERVER_SETTINGS, NginxFront, free_port
+
 # Playwright's sync API keeps an event loop in the test thread; the ORM calls the tests
 # make to arrange data are safe there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# The server's e-mails and text messages (e2e/outbox.py), shared with worker processes.
+os.environ.setdefault("YILIAN_E2E_OUTBOX", tempfile.mkdtemp(prefix="yilian-outbox-"))
+FRONT = os.environ.get("YILIAN_E2E_FRONT", "thread")
 
 CHROMIUM = os.environ.get("YILIAN_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -45,6 +54,13 @@ def pytest_configure(config: pytest.Config) -> None:
             "Browser tests need a file database shared with the server thread: "
             "run them with `make e2e` (it sets YILIAN_TEST_DB_NAME)."
         )
+    if FRONT not in ("thread", "nginx"):
+        raise pytest.UsageError("YILIAN_E2E_FRONT is 'thread' (the default) or 'nginx'.")
+    if FRONT == "nginx" and not os.environ.get("REDIS_URL"):
+        raise pytest.UsageError(
+            "YILIAN_E2E_FRONT=nginx needs REDIS_URL: the worker processes and the tests "
+            "share the channel layer and the cache."
+        )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -55,12 +71,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class AsgiServer:
     """uvicorn serving ``yilian.asgi.application`` on loopback in a background thread."""
 
@@ -69,7 +79,7 @@ class AsgiServer:
 
         from yilian.asgi import application
 
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
             application, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
@@ -91,11 +101,52 @@ class AsgiServer:
 
 
 @pytest.fixture(scope="session")
-def asgi_server(django_db_setup, django_db_blocker) -> Iterator[AsgiServer]:
-    server = AsgiServer()
-    server.start()
+def asgi_server(django_db_setup, django_db_blocker) -> Iterator[AsgiServer | NginxFront]:
+    if FRONT == "nginx":
+        from django.conf import settings
+        from django.db import connection
+
+        server: AsgiServer | NginxFront = NginxFront(
+            connection.settings_dict["NAME"], settings.REDIS_URL
+        )
+    else:
+        server = AsgiServer()
+    try:
+        server.start()
+    except Exception:
+        if isinstance(server, NginxFront):
+            print(server.logs())
+        server.stop()
+        raise
     yield server
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _server_settings(settings, asgi_server) -> Iterator[None]:
+    """The server runs with SERVER_SETTINGS, and starts each test with no messages sent and
+    no counts in its cache. Behind nginx the workers' stored files live in the front's data
+    folder: the test's own writes go there too."""
+    for name, value in SERVER_SETTINGS.items():
+        setattr(settings, name, value)
+    outbox.clear()
+    if isinstance(asgi_server, NginxFront):
+        settings.MEDIA_ROOT = asgi_server.media_root
+        _clear_server_cache(settings.REDIS_URL)
+    yield
+
+
+def _clear_server_cache(redis_url: str) -> None:
+    """Delete the keys of this run (the prefix is this process's, see
+    yilian/core/pytest_env.py): rate-limit counts start from zero in every test, as they
+    do for the thread server (conftest.py ``_own_cache_keys``)."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    prefix = os.environ["YILIAN_CACHE_PREFIX"]
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
 
 
 @pytest.fixture(scope="session")

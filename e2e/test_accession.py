@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import re
 
-from django.core import mail
 from playwright.sync_api import expect
 
 from conftest import PASSWORD
+from e2e import outbox
 from e2e.conftest import DESKTOP, PHONE, log_in
 from yilian.accession.models import Assessment, Question
 from yilian.accounts.models import User
 from yilian.accounts.roles import Role
-from yilian.notify.sms import BaseSMSBackend
 from yilian.orgs.models import Hospital
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -32,20 +31,9 @@ def _answer(page, question: Question, value: str) -> None:
         page.locator(f'[name="{name}"]').fill(value)
 
 
-class Texts(BaseSMSBackend):
-    """Keeps the text messages: the applicant's private link arrives by SMS."""
-
-    sent: list[str] = []
-
-    def send(self, phone: str, text: str) -> None:
-        Texts.sent.append(text)
-
-
 def test_a_hospital_applies_is_assessed_gets_a_plan_and_its_admin_logs_in(
-    new_context, live_url, lead_hospital, manager, platform_admin, settings
+    new_context, live_url, lead_hospital, manager, platform_admin
 ):
-    settings.YILIAN_SMS_BACKEND = f"{__name__}.Texts"
-    Texts.sent = []
     applicant = new_context(PHONE).new_page()
     applicant.goto("/join/")
     applicant.locator("#id_name").fill("淳安县中医院")
@@ -63,7 +51,8 @@ def test_a_hospital_applies_is_assessed_gets_a_plan_and_its_admin_logs_in(
     )
     applicant.locator("#submit-application").click()
     expect(applicant.locator("#application-received")).to_be_visible()
-    status_url = re.search(r"/join/[^/\s]+/", "\n".join(Texts.sent)).group(0)
+    # The applicant's private link arrives by SMS.
+    status_url = re.search(r"/join/[^/\s]+/", "\n".join(outbox.texts())).group(0)
     applicant.goto(status_url)
     expect(applicant.locator("#application-status")).to_have_attribute("data-status", "submitted")
 
@@ -125,7 +114,7 @@ def test_a_hospital_applies_is_assessed_gets_a_plan_and_its_admin_logs_in(
     assert Hospital.objects.get(name="淳安县中医院").status == Hospital.Status.ACTIVE
 
     # The new administrator sets a password through the one-time link, then logs in.
-    body = next(m.body for m in mail.outbox if "/accounts/set-password/" in m.body)
+    body = next(b for b in outbox.mail_bodies() if "/accounts/set-password/" in b)
     link = re.search(r"/accounts/set-password/[^/\s]+/", body).group(0)
     newcomer = new_context(PHONE).new_page()
     newcomer.goto(link)

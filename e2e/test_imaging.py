@@ -32,8 +32,8 @@ radiologist_2 = medical.radiologist_2
 
 
 @pytest.fixture
-def imaging_request(consult, settings):
-    settings.YILIAN_UPLOAD_CHUNK_MB = 1
+def imaging_request(consult):
+    # The server takes pieces of 1 MB (e2e/front.py SERVER_SETTINGS).
     return consult.in_progress(subtype=Subtype.IMAGING, mdt_specialties=(), mode=Mode.ASYNC)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from yilian.core.db_router import replica_databases
 from yilian.core.env import (
     env_bool,
     env_choice,
@@ -157,6 +158,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;",
         "transaction_mode": "IMMEDIATE",
     }
+
+# Read replicas (PostgreSQL standbys) for the reporting pages: comma-separated URLs become
+# the aliases "replica", "replica_2", …; without them every read goes to the primary.
+DATABASES.update(
+    replica_databases(
+        env_list("YILIAN_REPLICA_URL", []), conn_max_age=env_int("YILIAN_DB_CONN_MAX_AGE", 0)
+    )
+)
+DATABASE_ROUTERS = ["yilian.core.db_router.ReplicaRouter"]
 
 # --- Cache, channel layer, tasks -------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")

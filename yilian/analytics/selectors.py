@@ -26,6 +26,7 @@ from yilian.accession.models import Application
 from yilian.accession.selectors import answers_by_section, latest_assessment_of
 from yilian.accounts.models import User
 from yilian.accounts.roles import PLATFORM_ROLES, Role
+from yilian.core.db_router import reporting
 from yilian.orgs.models import Department, Division, Hospital, Specialty
 from yilian.orgs.selectors import AllianceSummary, Share, alliance_summary
 from yilian.workflow.models import Action
@@ -286,6 +287,7 @@ def _next_month(first: date) -> date:
     )
 
 
+@reporting
 def dashboard(filters: Filters, *, scope_hospital: Hospital | None = None) -> Dashboard:
     """Every figure of the dashboard for ``filters`` (limited to ``scope_hospital`` when
     given, with the averages of its tier beside it): seven queries, whatever the volume."""
@@ -390,6 +392,7 @@ def _per_hospital(queryset: QuerySet[Any], aggregate: Aggregate) -> Coalesce:
     )
 
 
+@reporting
 def resource_profiles(
     user: User,
     *,
@@ -440,6 +443,7 @@ class ResourceProfile:
     volumes: list[tuple[str, int, int]]  # (business label, completed this year, last year)
 
 
+@reporting
 def resource_profile(user: User, hospital: Hospital) -> ResourceProfile:
     """One hospital's resources: departments and staff by specialty, staff by title, what its
     latest capability assessment recorded, and completed businesses this year and last."""

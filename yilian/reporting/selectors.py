@@ -23,6 +23,7 @@ from django.utils import timezone
 from yilian.accounts.models import User
 from yilian.accounts.roles import Role
 from yilian.accounts.selectors import is_active_member
+from yilian.core.db_router import reporting
 from yilian.orgs.models import Division, Hospital
 
 from .models import TO_REVIEW, Dataset, Period, Status, Submission
@@ -277,6 +278,7 @@ def _reported_on_time(submission_rows: Iterable[tuple[int, int, Any, date]]) -> 
     return out
 
 
+@reporting
 def reporting_rates(
     dataset: Dataset, period: Period | None = None, *, today: date | None = None
 ) -> Rates:

@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from yilian.accounts.models import User
+from yilian.core.db_router import reporting
 from yilian.orgs.models import Division
 
 from .models import (
@@ -177,6 +178,7 @@ def week_range(end: date, weeks: int) -> list[date]:
     return [end - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
 
 
+@reporting
 def trend(
     programme: Programme, sites: QuerySet[Site], *, weeks: int = 20, end: date | None = None
 ) -> dict:

@@ -9,6 +9,7 @@ import hashlib
 import json
 from functools import cache
 
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.templatetags.static import static
 from django.urls import reverse
@@ -59,7 +60,8 @@ def service_worker_config() -> str:
             "version": shell_version(),
             "shell": shell_urls(),
             "offline": reverse("web:offline"),
-            "static": static(""),
+            # The prefix itself: static("") has no entry in production's manifest.
+            "static": settings.STATIC_URL,
         }
     )
 

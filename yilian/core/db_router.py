@@ -1,0 +1,101 @@
+"""Read replicas for reporting work.
+
+When ``YILIAN_REPLICA_URL`` names one or more PostgreSQL standbys, settings define the
+aliases ``replica`` (the first), ``replica_2``, … and this router sends the reads of
+*reporting* selectors to one of them: the statistics pages read many rows and may be a
+moment behind the primary. Everything else — every write, every read inside a transaction,
+every page that shows what its user has just done — stays on the primary (``default``).
+
+A selector opts in with ``@reporting_reads`` (or ``with reporting_reads():``); without a
+replica configured it changes nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+
+from django.db import DEFAULT_DB_ALIAS, connections
+
+REPLICA = "replica"
+
+_reporting: ContextVar[bool] = ContextVar("yilian_reporting_reads", default=False)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def replica_alias(index: int) -> str:
+    """The alias of the ``index``-th (0-based) URL in ``YILIAN_REPLICA_URL``."""
+    return REPLICA if index == 0 else f"{REPLICA}_{index + 1}"
+
+
+def replica_databases(urls: list[str], *, conn_max_age: int = 0) -> dict[str, Any]:
+    """``DATABASES`` entries for the replica URLs; in tests each replica mirrors the
+    primary's test database."""
+    import dj_database_url
+
+    databases: dict[str, Any] = {}
+    for index, url in enumerate(urls):
+        config = dj_database_url.parse(url, conn_max_age=conn_max_age)
+        config["TEST"] = {"MIRROR": DEFAULT_DB_ALIAS}
+        databases[replica_alias(index)] = config
+    return databases
+
+
+def replica_aliases() -> list[str]:
+    """The configured replica aliases (none without ``YILIAN_REPLICA_URL``)."""
+    return [alias for alias in connections if alias == REPLICA or alias.startswith(REPLICA + "_")]
+
+
+@contextmanager
+def reporting_reads() -> Iterator[None]:
+    """Reads inside the block may be answered by a replica."""
+    token = _reporting.set(True)
+    try:
+        yield
+    finally:
+        _reporting.reset(token)
+
+
+def reporting(func: Callable[P, R]) -> Callable[P, R]:
+    """Decorate a reporting selector: its reads may go to a replica. The selector must
+    evaluate its querysets before returning (a lazy queryset evaluated later, in a
+    template, reads from the primary)."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with reporting_reads():
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+class ReplicaRouter:
+    """``DATABASE_ROUTERS`` entry: reporting reads to a replica, everything else to the
+    primary. Returning None leaves the decision to Django (the primary, or the database an
+    instance was read from)."""
+
+    def db_for_read(self, model: type, **hints: Any) -> str | None:
+        if not _reporting.get():
+            return None
+        aliases = replica_aliases()
+        if not aliases or connections[DEFAULT_DB_ALIAS].in_atomic_block:
+            # Read-after-write inside a transaction must see its own writes.
+            return None
+        return random.choice(aliases)  # spreading the load, not a secret
+
+    def db_for_write(self, model: type, **hints: Any) -> str:
+        return DEFAULT_DB_ALIAS
+
+    def allow_relation(self, obj1: Any, obj2: Any, **hints: Any) -> bool:
+        # Replicas hold the primary's rows: an object read from one relates to any other.
+        return True
+
+    def allow_migrate(self, db: str, app_label: str, **hints: Any) -> bool | None:
+        # Replicas receive the schema by replication, never by migrate.
+        return None if db == DEFAULT_DB_ALIAS else False
