@@ -58,7 +58,6 @@ FILLED: dict[str, str] = {
     "files.FileAsset": "original_name",
     "patients.Patient": "name national_id medical_record_number address",
     "patients.Consent": "signer_name",
-    "audit.AuditEntry": "path",
     "workflow.BusinessRequest": "title arrangement contact",
     "workflow.RequestEvent": "note payload",
     "workflow.Opinion": "body",
@@ -127,7 +126,7 @@ FILLED: dict[str, str] = {
     "security.AccountSession": "user_agent",
 }
 
-URL_FIELDS = frozenset({"notify.Notification.url", "audit.AuditEntry.path"})
+URL_FIELDS = frozenset({"notify.Notification.url"})
 
 # Free-text fields that get no probe, each with the reason it was reviewed and left out.
 EXEMPT: dict[str, str] = {
@@ -143,6 +142,7 @@ EXEMPT: dict[str, str] = {
     "files.FileAsset.mime_type": "content type that decides how the file is served",
     "files.FileAsset.storage_key": "storage path of the file",
     "patients.Patient.phone": "telephone number (encrypted)",
+    "audit.AuditEntry.path": "append-only: the database refuses updates (request paths)",
     "audit.AuditEntry.object_type": "model label",
     "audit.AuditEntry.object_id": "object identifier",
     "workflow.BusinessRequest.kind": "business kind code from the kind registry",
@@ -161,6 +161,7 @@ EXEMPT: dict[str, str] = {
     "standards.Standard.target_tiers": "list of tier codes",
     "standards.Standard.target_categories": "list of category codes",
     "standards.Standard.target_roles": "list of role codes",
+    "healthedu.Item.slug": "random share-link token in the public URL",
     "live.LiveEvent.stream_key": "secret key of the stream",
     "live.LiveEvent.playback_id": "identifier in the playback URL",
     "live.LiveEvent.published_key": "secret key of the stream",
@@ -199,7 +200,7 @@ EXEMPT: dict[str, str] = {
 
 # Keys inside JSON values that name things rather than say them: kept as they are.
 JSON_ID_KEYS = frozenset(
-    {"key", "code", "type", "kind", "id", "field", "status", "action", "unit", "format", "icd"}
+    {"key", "code", "type", "kind", "id", "field", "op", "status", "action", "unit", "format"}
 )
 
 
@@ -236,8 +237,8 @@ def project_models() -> list[type[models.Model]]:
 
 
 def filled_fields(model: type[models.Model]) -> list[models.Field]:
-    names = FILLED.get(model._meta.label, "").split()
-    return [model._meta.get_field(name) for name in names]
+    names = set(FILLED.get(model._meta.label, "").split())
+    return [f for f in text_fields(model) if f.name in names]
 
 
 def payload(field: models.Field, salt: int, suffix: str = "") -> Any:
