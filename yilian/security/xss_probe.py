@@ -203,6 +203,13 @@ JSON_ID_KEYS = frozenset(
     {"key", "code", "type", "kind", "id", "field", "op", "status", "action", "unit", "format"}
 )
 
+# Per field, more keys kept: values that must match each other (a registry's choice options,
+# the indicator conditions that compare answers with them).
+JSON_KEPT_KEYS: dict[str, frozenset[str]] = {
+    "registries.Registry.fields": frozenset({"options"}),
+    "registries.Registry.indicators": frozenset({"value"}),
+}
+
 
 def rule_exemption(field: models.Field) -> str | None:
     """The reason a field is never probed, by what it is rather than by name."""
@@ -259,15 +266,16 @@ def payload(field: models.Field, salt: int, suffix: str = "") -> Any:
     return text + suffix
 
 
-def json_payload(value: Any, salt: int) -> Any:
-    """``value`` with its text leaves replaced by vectors; keys and numbers stay."""
+def json_payload(value: Any, salt: int, kept: frozenset[str] = JSON_ID_KEYS) -> Any:
+    """``value`` with its text leaves replaced by vectors; the ``kept`` keys and numbers
+    stay."""
     if isinstance(value, dict):
         return {
-            k: v if k in JSON_ID_KEYS else json_payload(v, salt + i)
+            k: v if k in kept else json_payload(v, salt + i, kept)
             for i, (k, v) in enumerate(value.items())
         }
     if isinstance(value, list):
-        return [json_payload(v, salt + i) for i, v in enumerate(value)]
+        return [json_payload(v, salt + i, kept) for i, v in enumerate(value)]
     if isinstance(value, str):
         return VECTORS[salt % len(VECTORS)]
     return value
@@ -296,9 +304,11 @@ def fill() -> dict[str, int]:
         for salt, field in enumerate(filled_fields(model)):
             label = f"{model._meta.label}.{field.name}"
             if isinstance(field, models.JSONField):
+                kept = JSON_ID_KEYS | JSON_KEPT_KEYS.get(label, frozenset())
                 count = 0
                 for pk, value in manager.values_list("pk", field.attname):
-                    manager.filter(pk=pk).update(**{field.attname: json_payload(value, salt)})
+                    probe = json_payload(value, salt, kept)
+                    manager.filter(pk=pk).update(**{field.attname: probe})
                     count += 1
                 written[label] = count
             elif _unique(field):

@@ -39,6 +39,7 @@ def test_the_lists_name_only_existing_free_text_fields_and_never_both():
     assert filled - text == set()
     assert set(xss_probe.EXEMPT) - text == set()
     assert set(xss_probe.URL_FIELDS) <= filled
+    assert set(xss_probe.JSON_KEPT_KEYS) <= filled
     assert filled & set(xss_probe.EXEMPT) == set()
     # A field a rule exempts (a digest, a validated format) is never probed as well.
     rule_exempt = {
