@@ -63,7 +63,7 @@ def test_a_failing_page_answers_the_static_500_page(browser, url):
     assert response.status_code == 500
     body = assert_reveals_nothing(response)
     assert "yl-auth" in body  # the site's style
-    assert "Something went wrong on our side" in body or "服务" in body
+    assert "Something went wrong on our side" in body or "我们这边出了问题" in body
 
 
 def test_the_500_page_follows_the_language(browser):
