@@ -44,7 +44,7 @@ from datetime import time as clock
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-SEED_VERSION = "1"
+SEED_VERSION = "2"
 RANDOM_SEED = 2026
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/yilian_bench"
 META_TABLE = "bench_meta"
@@ -83,6 +83,10 @@ OTHER_KINDS: dict[str, tuple[int, float]] = {
 }
 DEFAULT_KIND_VOLUME = (100, 0.2)
 PACE = {"routine": 1.0, "urgent": 0.3, "emergency": 0.08}  # how fast requests move
+DETAIL_MODELS = (
+    "medical.Consultation", "referrals.Referral", "clinics.WardRound", "followups.FollowUpPlan",
+    "linkage.Visit", "linkage.AdvancedStudy", "teaching.TrainingRequest",
+)  # fmt: skip
 PATIENT_KINDS = frozenset({"consultation", "referral", "e_clinic", "follow_up"})
 ON_SITE_KINDS = frozenset(
     {"referral", "study_visit", "clinical_observation", "advanced_study", "training_request"}
@@ -466,6 +470,8 @@ class Seeder:
         self.user_public: dict[int, str] = {}
         self.keys: list[int] = []  # rollup keys of the request events not yet counted
         self.national_ids: set[str] = set()
+        self.details: dict[str, Table] = {}
+        self.choices: dict[str, dict[str, list[Any]]] = {}
 
     # -- helpers ---------------------------------------------------------------------------
     def n(self, base: float, floor: int = 0) -> int:
@@ -889,6 +895,7 @@ class Seeder:
             ChatMessage,
             ("session_id", "seq", "client_id", "sender_id", "kind", "body", "created_at"),
         )
+        self.prepare_details()
         self.request_id = self.next_ids(BusinessRequest)
         self.session_id = self.next_ids(RoomSession)
         self.out: dict[Table, list[str]] = defaultdict(list)
@@ -947,6 +954,145 @@ class Seeder:
         life = Life(self, kind, applicant, urgency, stop_at)
         life.run(t0, team)
         self._write(rid, kind, t0, applicant, hospital, urgency, life.f, life.events, life.status)
+
+    def prepare_details(self) -> None:
+        """The tables of the kinds' detail models (the request page shows them); a kind
+        whose detail needs rows the dataset does not have (clinic slots, special business
+        types) has none, as the request page allows."""
+        from django.apps import apps
+
+        columns: dict[str, tuple[str, tuple[str, ...]]] = {
+            "consultation": (
+                "medical.Consultation",
+                ("subtype", "case_summary", "clinical_question", "specialty", "expert_title"),
+            ),
+            "referral": (
+                "referrals.Referral",
+                (
+                    "direction",
+                    "reason",
+                    "diagnosis_code",
+                    "diagnosis_text",
+                    "target_hospital_id",
+                    "target_department_id",
+                ),
+            ),
+            "ward_round": ("clinics.WardRound", ("ward",)),
+            "follow_up": (
+                "followups.FollowUpPlan",
+                (
+                    "public_id",
+                    "created_at",
+                    "updated_at",
+                    "patient_id",
+                    "doctor_id",
+                    "hospital_id",
+                    "start_date",
+                    "template_name",
+                ),
+            ),
+            "study_visit": (
+                "linkage.Visit",
+                ("host_id", "date_from", "date_to", "visitor_count", "purpose"),
+            ),
+            "clinical_observation": (
+                "linkage.Visit",
+                ("host_id", "date_from", "date_to", "visitor_count", "purpose"),
+            ),
+            "advanced_study": (
+                "linkage.AdvancedStudy",
+                (
+                    "education",
+                    "school",
+                    "major",
+                    "graduation_year",
+                    "years_in_practice",
+                    "current_position",
+                    "professional_title",
+                    "clinical_experience",
+                    "department_id",
+                    "period_months",
+                    "start_date",
+                ),
+            ),
+            "training_request": (
+                "teaching.TrainingRequest",
+                ("topic", "audience", "preferred_from", "preferred_to"),
+            ),
+        }
+        self.details: dict[str, Table] = {}
+        tables: dict[str, Table] = {}
+        for kind in self.kinds:
+            spec = columns.get(kind.code)
+            if spec is None:
+                continue
+            label, fields = spec
+            if label not in tables:
+                model = apps.get_model(label)
+                tables[label] = Table(model, ("request_id", *fields))
+                self.choices[label] = {
+                    f.name: [value for value, _ in f.choices]
+                    for f in model._meta.concrete_fields
+                    if f.choices
+                }
+            self.details[kind.code] = tables[label]
+        self.lead_departments = self.departments[self.lead_id] or [None]
+
+    def _detail(
+        self, code: str, t0: int, applicant: int, hospital: int, patient: str, title: str
+    ) -> list[str] | None:
+        """The values of the kind's detail row (after ``request_id``)."""
+        rng = self.rng
+        day = date.fromordinal(self.clock.local_ordinal(t0))
+        later = (day + timedelta(days=rng.randint(7, 40))).isoformat()
+        department = str(rng.choice(self.lead_departments) or "\\N")
+        disease = title[:4]
+        if code == "consultation":
+            choices = self.choices["medical.Consultation"]
+            return [
+                rng.choice(choices["subtype"]),
+                f"患者因{disease}就诊，已完成相关检查，病情复杂。",
+                "请专家评估诊断及下一步治疗方案。",
+                rng.choice(choices["specialty"]),
+                rng.choice(("chief_physician", "associate_chief_physician")),
+            ]
+        if code == "referral":
+            return [
+                rng.choice(("up", "up", "up", "down")),
+                "本院诊疗条件有限，需上级医院进一步诊治。",
+                rng.choice(("C34.9", "C50.9", "C16.9", "I25.1", "E11.9")),
+                disease,
+                str(self.lead_id),
+                department,
+            ]
+        if code == "ward_round":
+            return [rng.choice(("内科一病区", "外科二病区", "肿瘤病区", "综合病区"))]
+        if code == "follow_up":
+            if patient == "\\N":
+                return None
+            created = self.clock.ts(t0)
+            return [
+                self.uuid(), created, created, patient, str(applicant), str(hospital),
+                day.isoformat(), "术后随访（1、3、6、12个月）",
+            ]  # fmt: skip
+        if code in ("study_visit", "clinical_observation"):
+            end = (date.fromisoformat(later) + timedelta(days=rng.randint(0, 4))).isoformat()
+            return [
+                str(self.lead_id), later, end, str(rng.randint(1, 8)),
+                f"学习{disease}规范化诊疗与专科管理经验。",
+            ]  # fmt: skip
+        if code == "advanced_study":
+            choices = self.choices["linkage.AdvancedStudy"]
+            return [
+                rng.choice(choices["education"][:3]), "浙江大学医学院", "临床医学",
+                str(rng.randint(1995, 2020)), str(rng.randint(3, 25)), "主治医师",
+                rng.choice(choices["professional_title"][:4]), "从事临床工作多年，熟悉常见病诊治。",
+                department, str(rng.choice((3, 6, 12))), later,
+            ]  # fmt: skip
+        if code == "training_request":
+            end = (date.fromisoformat(later) + timedelta(days=rng.randint(1, 30))).isoformat()
+            return [f"{disease}诊疗规范", "本院相关科室医师、护士", later, end]
+        return None
 
     def _pick_hospital(self) -> int:
         if not hasattr(self, "_hospital_cum"):
@@ -1014,6 +1160,11 @@ class Seeder:
             f"\t{stamp('completed_at')}\t{stamp('feedback_at')}\t{stamp('closed_at')}"
             f"\t{stamp('cancelled_at')}" + self.t_request.tail
         )
+        detail = self.details.get(code)
+        if detail is not None:
+            values = self._detail(code, t0, applicant, hospital, patient, title)
+            if values is not None:
+                out[detail].append(f"{rid}\t" + "\t".join(values) + detail.tail)
         event_lines = out[self.t_event]
         activity_lines = out[self.t_activity]
         event_tail = self.t_event.tail
@@ -1539,6 +1690,8 @@ class Life:
 
 def _bulk_models() -> list[Any]:
     """The tables the seeder fills with COPY."""
+    from django.apps import apps
+
     from yilian.accounts.models import RoleAssignment, User
     from yilian.analytics.models import ActivityEvent, DailyRollup
     from yilian.patients.models import Patient
@@ -1548,7 +1701,7 @@ def _bulk_models() -> list[Any]:
     return [
         User, RoleAssignment, Patient, BusinessRequest, BusinessRequest.experts.through,
         RequestEvent, Opinion, Feedback, QCReview, RoomSession, ChatMessage, ActivityEvent,
-        DailyRollup,
+        DailyRollup, *(apps.get_model(label) for label in DETAIL_MODELS),
     ]  # fmt: skip
 
 
