@@ -22,7 +22,10 @@ cp -r $nm/openseadragon/build/openseadragon/images "$out/openseadragon/"
 # The API's browsable docs (/api/v1/docs): the bundle and its stylesheet, no initializer (ours
 # is yilian/static/yilian/api-docs.js).
 cp $nm/swagger-ui-dist/swagger-ui-bundle.js $nm/swagger-ui-dist/swagger-ui.css $nm/swagger-ui-dist/LICENSE $nm/swagger-ui-dist/NOTICE "$out/swagger-ui/"
-sed -i '/sourceMappingURL/d' "$out/swagger-ui/swagger-ui.css"  # the map is not vendored
+# No source map is vendored: drop the references, or the production static storage
+# (collectstatic with the manifest storage) fails on the missing files.
+sed -i '/sourceMappingURL/d' "$out/swagger-ui/swagger-ui.css" "$out/openseadragon/openseadragon.min.js" \
+  "$out/hls.js/hls.min.js" "$out/bootstrap/bootstrap.bundle.min.js" "$out/bootstrap/bootstrap.min.css"
 node -e '
 const fs = require("fs");
 const lock = JSON.parse(fs.readFileSync("package-lock.json"));
