@@ -242,6 +242,7 @@ class Runner:
         self.users = users
         self.fixtures = config["fixtures"]
         self.token = config["fixtures"]["api_token"]
+        self.statuses: dict[str, int] = {}  # of the scenario running
 
     async def send(self, call: sc.Call) -> bool:
         if call.token:
@@ -258,6 +259,7 @@ class Runner:
             allow_redirects=False,
         ) as response:
             await response.read()
+            self.statuses[str(response.status)] = self.statuses.get(str(response.status), 0) + 1
             return response.status in call.expect
 
     async def read(self, scenario: sc.Scenario) -> dict:
@@ -347,6 +349,7 @@ async def chat_fanout(
     acked: set[str] = set()
     last_traffic = [loop.time()]
     sockets: list[aiohttp.ClientWebSocketResponse | None] = [None] * len(cookies)
+    readers: dict[int, asyncio.Task] = {}
     refused = 0
     gate = asyncio.Semaphore(25)
 
@@ -384,11 +387,12 @@ async def chat_fanout(
                 await ws.close()
                 return
             sockets[n] = ws
+            # Read from the start: the server's pings are answered while reading.
+            readers[n] = asyncio.create_task(reader(n, ws))
 
     started = loop.time()
     await asyncio.gather(*(join(n, key) for n, key in enumerate(cookies)))
     joined_s = loop.time() - started
-    readers = [asyncio.create_task(reader(n, ws)) for n, ws in enumerate(sockets) if ws]
     log(f"chat: {len(readers)} sockets joined in {joined_s:.1f} s ({refused} refused)")
     # Let the presence updates of the joins drain before timing anything.
     settle_until = loop.time() + 120
@@ -396,7 +400,10 @@ async def chat_fanout(
         await asyncio.sleep(0.2)
     settled_s = loop.time() - started - joined_s
 
-    sender = sockets[0]
+    # The sockets the server has closed meanwhile count as dropped, not as receivers.
+    open_now = [n for n, task in readers.items() if not task.done()]
+    dropped = len(readers) - len(open_now)
+    sender = sockets[open_now[0]] if open_now else None
     count = int(scenario.rate * duration)
     if sender is not None:
         start = loop.time()
@@ -407,9 +414,13 @@ async def chat_fanout(
                 await asyncio.sleep(delay)
             client_id = str(uuid.uuid4())
             sent_at[client_id] = loop.time()
-            await sender.send_json({"type": "chat", "id": client_id, "body": f"bench {i}"})
+            try:
+                await sender.send_json({"type": "chat", "id": client_id, "body": f"bench {i}"})
+            except (aiohttp.ClientError, ConnectionError):
+                sent_at.pop(client_id)
+                break
         # Wait for the stragglers (10 s at most after the last message was sent).
-        receivers = [received[n] for n in range(1, len(sockets)) if sockets[n] is not None]
+        receivers = [received[n] for n in open_now[1:]]
         deadline = loop.time() + 10
         while loop.time() < deadline and any(len(r) < len(sent_at) for r in receivers):
             await asyncio.sleep(0.2)
@@ -418,15 +429,16 @@ async def chat_fanout(
     for ws in sockets:
         if ws is not None:
             await ws.close()
-    for task in readers:
+    for task in readers.values():
         task.cancel()
-    await asyncio.gather(*readers, return_exceptions=True)
+    await asyncio.gather(*readers.values(), return_exceptions=True)
 
     latencies = [
         got[mid] - sent for got in receivers for mid, sent in sent_at.items() if mid in got
     ]
     expected = len(sent_at) * len(receivers)
-    result = summarize(latencies, errors=refused + (len(sent_at) - len(acked)))
+    errors = refused + dropped + (len(sent_at) - len(acked))
+    result = summarize(latencies, errors=errors)
     result.update(
         {
             "rps": round(len(latencies) / duration, 1) if duration else None,
@@ -436,6 +448,7 @@ async def chat_fanout(
             "receivers": len(receivers),
             "sockets": len(readers),
             "refused": refused,
+            "dropped_before_send": dropped,
             "join_s": round(joined_s, 1),
             "settle_s": round(settled_s, 1),
             "timed": "per receiver, from the send of the message to its receipt",
@@ -444,7 +457,12 @@ async def chat_fanout(
     return result
 
 
-async def main(config: dict[str, Any]) -> dict[str, Any]:
+def save(results: dict[str, Any], path: str) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(results, f, ensure_ascii=False, indent=1)
+
+
+async def main(config: dict[str, Any], out: str) -> dict[str, Any]:
     connector = aiohttp.TCPConnector(limit=512, force_close=False)
     headers = {"X-Forwarded-Proto": "https"}  # what the TLS proxy in front would add
     async with aiohttp.ClientSession(
@@ -467,6 +485,7 @@ async def main(config: dict[str, Any]) -> dict[str, Any]:
         for name in config["scenarios"]:
             scenario = sc.BY_NAME[name]
             log(f"{name}: {scenario.description} …")
+            runner.statuses = {}
             if scenario.mode == "open" and name == "dispatch_transition":
                 result = await runner.dispatch(scenario)
             elif scenario.mode == "open":
@@ -480,11 +499,14 @@ async def main(config: dict[str, Any]) -> dict[str, Any]:
             if scenario.mode in ("open", "login", "chat"):
                 result.setdefault("rate", scenario.rate)
             result["description"] = scenario.description
+            if runner.statuses:
+                result["statuses"] = runner.statuses
             results[name] = result
             log(
                 f"{name}: p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, "
                 f"{result['rps']} req/s, {result['errors']} errors"
             )
+            save(results, out)  # what is done survives a failure further on
             await asyncio.sleep(1)  # let the server finish what was left in flight
         return results
 
@@ -492,6 +514,4 @@ async def main(config: dict[str, Any]) -> dict[str, Any]:
 if __name__ == "__main__":
     with open(sys.argv[1], encoding="utf-8") as f:
         cfg = json.load(f)
-    out = asyncio.run(main(cfg))
-    with open(sys.argv[2], "w", encoding="utf-8") as f:
-        json.dump(out, f, ensure_ascii=False, indent=1)
+    save(asyncio.run(main(cfg, sys.argv[2])), sys.argv[2])
