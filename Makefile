@@ -11,8 +11,10 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/yilian
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 REDIS_E2E_URL ?= redis://127.0.0.1:6379/14
 XDIST ?= -n 2
+BENCH_SCALE ?= 1.0
+BENCH_DURATION ?= 20
 
-.PHONY: help run test lint format test-sqlite test-postgres e2e e2e-media messages makemessages vendor clean
+.PHONY: help run test lint format test-sqlite test-postgres e2e e2e-media bench messages makemessages vendor clean
 
 help:
 	@echo "make run    — migrate, seed the demo alliance, serve http://$(HOST):$(PORT) with a task worker"
@@ -20,6 +22,7 @@ help:
 	@echo "make lint   — ruff, manage.py check, makemigrations --check, mypy"
 	@echo "make e2e    — only the browser tests (through nginx + two uvicorn workers when nginx and Redis are here)"
 	@echo "make e2e-media — WebRTC/Janus/TURN tests in a loopback-only network namespace (root)"
+	@echo "make bench  — seed PostgreSQL, serve as in production, load it, report (docs/performance.md)"
 
 $(VENV)/.installed: requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -84,6 +87,10 @@ e2e-media: $(VENV)/.installed messages
 	@echo "=== Media tests (WebRTC mesh, Janus, TURN, nginx-rtmp live streams) in a loopback-only network namespace ==="
 	unshare -n bash -c 'ip link set lo up && YILIAN_MEDIA_TESTS=1 \
 	  YILIAN_TEST_DB_NAME=$$(mktemp -u /tmp/yilian-e2e-XXXXXX.sqlite3) $(PY) -m pytest e2e/media -q -p no:xdist'
+
+# Needs PostgreSQL and Redis (BENCH_DATABASE_URL, BENCH_REDIS_URL); see docs/performance.md.
+bench: $(VENV)/.installed messages
+	$(PY) -m bench.run --scale $(BENCH_SCALE) --duration $(BENCH_DURATION)
 
 makemessages: $(VENV)/.installed
 	$(PY) manage.py makemessages -l zh_Hans --ignore ".venv/*" --ignore "node_modules/*"
