@@ -25,7 +25,8 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
-from e2e.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, _free_port
+from e2e.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP
+from e2e.front import free_port
 from yilian.workflow.tests.conftest import kinds, loop, team  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -152,7 +153,7 @@ class Janus:
 @pytest.fixture
 def janus_server(tmp_path) -> Iterator[Janus]:
     _media_veth()
-    port, rtp = _free_port(), _free_port()
+    port, rtp = free_port(), free_port()
     admin_key = "test-admin-key"
     folder = tmp_path / "janus"
     shutil.copytree(DEPLOY / "janus", folder)
@@ -191,8 +192,8 @@ class Turn:
 
 @pytest.fixture
 def turn_server(tmp_path) -> Iterator[Turn]:
-    port = _free_port()
-    relay = _free_port()
+    port = free_port()
+    relay = free_port()
     secret = "test-turn-secret"
     conf = (DEPLOY / "coturn" / "turnserver.conf").read_text()
     conf = conf.replace("listening-port=3478", f"listening-port={port}")

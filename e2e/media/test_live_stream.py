@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from e2e.conftest import _free_port
+from e2e.front import free_port
 from e2e.media.conftest import DEPLOY, _stop, wait_for
 from yilian.live import services
 from yilian.live.models import EventStatus, LiveEvent, ReplayStatus, WatchTime
@@ -68,7 +68,7 @@ def nginx_rtmp(live_url, settings) -> Iterator[Rtmp]:
         folder.mkdir()
         folder.chmod(0o777)
     (prefix / "tmp").mkdir(parents=True)
-    rtmp_port, http_port = _free_port(), _free_port()
+    rtmp_port, http_port = free_port(), free_port()
     conf = (DEPLOY / "nginx-rtmp" / "nginx.conf").read_text()
     for old, new in (
         ("127.0.0.1:1935", f"127.0.0.1:{rtmp_port}"),

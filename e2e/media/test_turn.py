@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import time
 
-from e2e.conftest import _free_port
+from e2e.front import free_port
 from yilian.realtime import media
 
 
@@ -42,7 +42,7 @@ def test_signed_credential_allocates_a_relay_and_expired_or_forged_ones_do_not(
 ):
     settings.YILIAN_TURN_SECRET = turn_server.secret
     settings.YILIAN_TURN_URLS = [f"turn:127.0.0.1:{turn_server.port}?transport=udp"]
-    peer_port = _free_port()
+    peer_port = free_port()
     peer = subprocess.Popen(
         ["turnutils_peer", "-L", "127.0.0.1", "-p", str(peer_port)],
         stdout=subprocess.DEVNULL,
