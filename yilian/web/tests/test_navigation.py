@@ -156,7 +156,7 @@ def test_manager_gets_every_module_but_not_registrations(manager):
             {
                 "teaching": TEACHING,
                 "platform": ["web:hospitals", "supervision:tickets", "security:lockouts"],
-                "security": ["audit:entries", "accounts:role_changes"],
+                "security": ["audit:entries", "audit:archives", "accounts:role_changes"],
             },
         ),
         (
@@ -168,7 +168,10 @@ def test_manager_gets_every_module_but_not_registrations(manager):
         ),
         (
             Role.AUDITOR,
-            {"teaching": TEACHING, "security": ["audit:entries", "accounts:role_changes"]},
+            {
+                "teaching": TEACHING,
+                "security": ["audit:entries", "audit:archives", "accounts:role_changes"],
+            },
         ),
     ],
 )
