@@ -14,13 +14,14 @@ XDIST ?= -n 2
 BENCH_SCALE ?= 1.0
 BENCH_DURATION ?= 20
 
-.PHONY: help run test lint format test-sqlite test-postgres e2e e2e-media bench messages makemessages vendor clean
+.PHONY: help run test lint format test-sqlite test-postgres e2e e2e-nginx e2e-media bench messages makemessages vendor clean
 
 help:
 	@echo "make run    — migrate, seed the demo alliance, serve http://$(HOST):$(PORT) with a task worker"
 	@echo "make test   — lint, the suite on SQLite, again on PostgreSQL (+Redis), then the browser tests"
 	@echo "make lint   — ruff, manage.py check, makemigrations --check, mypy"
-	@echo "make e2e    — only the browser tests (through nginx + two uvicorn workers when nginx and Redis are here)"
+	@echo "make e2e    — only the browser tests"
+	@echo "make e2e-nginx — the browser tests through nginx (deploy/nginx/) and two uvicorn workers"
 	@echo "make e2e-media — WebRTC/Janus/TURN tests in a loopback-only network namespace (root)"
 	@echo "make bench  — seed PostgreSQL, serve as in production, load it, report (docs/performance.md)"
 
@@ -71,15 +72,16 @@ test-postgres: $(VENV)/.installed messages
 # uvicorn worker processes, Redis channel layer and cache) when nginx and Redis are here —
 # required in CI — otherwise with the app served in a thread of the test process.
 e2e: $(VENV)/.installed messages
-	@front=nginx; redis=""; \
-	if ! command -v nginx >/dev/null && ! test -x /usr/sbin/nginx; then front=thread; \
-	elif $(PY) scripts/service_up.py "$(REDIS_E2E_URL)"; then redis="$(REDIS_E2E_URL)"; else front=thread; fi; \
-	if [ "$$front" = thread ]; then \
-	  if [ "$$CI" = "true" ]; then echo "nginx and Redis are required in CI for the browser tests"; exit 1; fi; \
-	  echo "Notice: nginx or Redis ($(REDIS_E2E_URL)) not available: browser tests run on the in-process server"; fi; \
-	echo "=== Browser tests (Chromium, $$front front) ==="; \
-	YILIAN_E2E_FRONT=$$front REDIS_URL="$$redis" \
-	  YILIAN_TEST_DB_NAME=$$(mktemp -u /tmp/yilian-e2e-XXXXXX.sqlite3) $(PY) -m pytest e2e -q
+	@echo "=== Browser tests (Chromium) ==="
+	YILIAN_TEST_DB_NAME=$$(mktemp -u /tmp/yilian-e2e-XXXXXX.sqlite3) $(PY) -m pytest e2e -q
+
+# The browser tests through the production front: nginx from deploy/nginx/ in front of two
+# uvicorn workers sharing the test database, with Redis for the channel layer and cache.
+e2e-nginx: $(VENV)/.installed messages
+	@$(PY) scripts/service_up.py "$(REDIS_E2E_URL)" || { echo "Redis ($(REDIS_E2E_URL)) is needed"; exit 1; }
+	@echo "=== Browser tests (Chromium) through nginx and two ASGI workers ==="
+	YILIAN_E2E_FRONT=nginx REDIS_URL="$(REDIS_E2E_URL)" \
+	  YILIAN_TEST_DB_NAME=$$(mktemp -u /tmp/yilian-e2e-XXXXXX.sqlite3) $(PY) -m pytest e2e -q --ignore=e2e/media
 
 # Media tests see nothing but loopback: the web server, Janus, coturn and Chromium all run in
 # a private network namespace (Chromium and Janus offer every interface as a candidate).
