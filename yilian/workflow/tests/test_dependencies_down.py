@@ -72,7 +72,9 @@ def test_the_closed_loop_runs_through_its_pages_with_a_dependency_down(
         if request.status == Status.CONFIRMED:  # scheduled: both sides open the room
             for person in (loop.expert, loop.applicant):
                 client.force_login(person)
-                room = client.get(reverse("realtime:enter_request", args=[request.public_id]), follow=True)
+                room = client.get(
+                    reverse("realtime:enter_request", args=[request.public_id]), follow=True
+                )
                 assert room.status_code == 200
                 html = room.content.decode()
                 notice = ROOM_NOTICE[down]
