@@ -46,6 +46,14 @@ def _own_cache_keys(settings) -> None:
     }
 
 
+@pytest.fixture(autouse=True)
+def _fresh_dependency_probes() -> None:
+    """Each test probes Redis, Janus, nginx-rtmp and Orthanc afresh, as its settings say."""
+    from yilian.core import health
+
+    health.forget()
+
+
 @pytest.fixture
 def lead_hospital(db) -> Hospital:
     return HospitalFactory(

@@ -53,3 +53,21 @@ def test_room_needs_the_admin_key_and_joins_need_an_allowed_token(
     media.revoke_janus_token(session, expert)
     revoked = _join(janus_server.url, room, media.participant_token(session, expert))
     assert revoked.get("error_code")
+
+
+def test_with_janus_up_the_room_page_uses_it_and_says_nothing(
+    settings, janus_server, scheduled, staff_a, client
+):
+    from django.urls import reverse
+
+    from yilian.core import health
+
+    settings.YILIAN_VIDEO_BACKEND = "janus"
+    settings.YILIAN_JANUS_URL = settings.YILIAN_JANUS_PUBLIC_URL = janus_server.url
+    settings.YILIAN_JANUS_ADMIN_KEY = janus_server.admin_key
+    assert health.status("janus").state == health.State.UP
+    session = open_request_session(scheduled, actor=staff_a)
+    client.force_login(staff_a)
+    html = client.get(reverse("realtime:room", args=[session.public_id])).content.decode()
+    assert '"backend": "janus"' in html
+    assert "data-unavailable" not in html

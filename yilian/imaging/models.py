@@ -64,7 +64,8 @@ class Upload(PublicModel):
 class OrthancState(models.TextChoices):
     NONE = "none", _("not sent")
     SENT = "sent", _("stored in Orthanc")
-    FAILED = "failed", _("sending failed")
+    # Orthanc was down: the study is kept here and sent again (send_waiting_studies).
+    FAILED = "failed", _("waiting to be sent to the image archive")
 
 
 class Study(PublicModel):

@@ -1,9 +1,11 @@
 """Talking DICOMweb to Orthanc (``YILIAN_ORTHANC_URL``): STOW-RS to store a study, QIDO-RS
 to find it, WADO-RS to read it back. Plain HTTP on the hospital's own network (loopback in
-a single-machine deployment)."""
+a single-machine deployment). Credentials, when Orthanc asks for them, are part of the
+URL (``http://user:password@host:8042``) and sent as HTTP basic authentication."""
 
 from __future__ import annotations
 
+import base64
 import json
 import urllib.parse
 import urllib.request
@@ -20,8 +22,30 @@ def configured() -> bool:
     return bool(settings.YILIAN_ORTHANC_URL)
 
 
+def _request(url: str, **kwargs: Any) -> urllib.request.Request:
+    """A request to ``url`` with the credentials of its user part as basic authentication
+    (urllib sends none of its own), the URL itself without them."""
+    parts = urllib.parse.urlsplit(url)
+    headers = dict(kwargs.pop("headers", {}))
+    if parts.username is not None:
+        user, password = (urllib.parse.unquote(v or "") for v in (parts.username, parts.password))
+        pair = f"{user}:{password}"
+        headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
+        netloc = parts.netloc.rsplit("@", 1)[1]
+        url = urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+    return urllib.request.Request(url, headers=headers, **kwargs)  # noqa: S310
+
+
 def _url(path: str) -> str:
     return f"{settings.YILIAN_ORTHANC_URL}/dicom-web/{path.lstrip('/')}"
+
+
+def ping(url: str, timeout: float) -> None:
+    """Orthanc answers ``/system`` over its REST API (the health probe: yilian.core.health)."""
+    with urllib.request.urlopen(_request(f"{url}/system"), timeout=timeout) as resp:  # noqa: S310
+        answer = json.loads(resp.read())
+    if not isinstance(answer, dict) or "Version" not in answer:
+        raise ValueError("not an Orthanc /system answer")
 
 
 def stow(instances: Iterable[bytes]) -> dict[str, Any]:
@@ -33,7 +57,7 @@ def stow(instances: Iterable[bytes]) -> dict[str, Any]:
             b"--" + boundary.encode() + b"\r\nContent-Type: application/dicom\r\n\r\n" + data
         )
     body = b"\r\n".join(parts) + b"\r\n--" + boundary.encode() + b"--\r\n"
-    req = urllib.request.Request(  # noqa: S310 — the administrator's configured URL
+    req = _request(  # the administrator's configured URL
         _url("studies"),
         data=body,
         method="POST",
@@ -64,6 +88,6 @@ def rendered(
 
 def get(path: str, accept: str = "application/dicom+json") -> tuple[bytes, str]:
     """GET a DICOMweb path (QIDO-RS or WADO-RS); the body and its content type."""
-    req = urllib.request.Request(_url(path), headers={"Accept": accept})  # noqa: S310
+    req = _request(_url(path), headers={"Accept": accept})
     with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:  # noqa: S310
         return resp.read(), resp.headers.get("Content-Type", "")

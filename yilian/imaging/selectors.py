@@ -107,3 +107,11 @@ def may_annotate(user: User, request: BusinessRequest) -> bool:
 
 def may_read_study(user: User, study: Study) -> bool:
     return bool(user.is_authenticated and can_see(user, study.request))
+
+
+def studies_waiting_for_archive() -> int:
+    """How many studies were kept while Orthanc was down and wait to be sent (a number
+    for the operators' status page: no study or patient is named)."""
+    from .models import OrthancState
+
+    return Study.objects.filter(orthanc=OrthancState.FAILED).count()

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from pydicom.errors import InvalidDicomError
 
 from yilian.accounts.models import User
+from yilian.core import health
 from yilian.files import services as files
 from yilian.files.models import FileAsset
 from yilian.files.validators import DICOM, PNG, TIFF
@@ -242,6 +243,23 @@ def complete_upload(upload: Upload, *, actor: User) -> Study | Slide:
     if isinstance(result, Study) and orthanc.configured():
         send_to_orthanc(result)
     return result
+
+
+def send_waiting_studies() -> tuple[int, int]:
+    """Send the studies that could not reach Orthanc (it was down) now that it may be back:
+    (sent, still waiting)."""
+    waiting_studies = Study.objects.filter(orthanc=OrthancState.FAILED).order_by("created_at")
+    if not orthanc.configured():
+        return 0, 0
+    if not health.status("orthanc", fresh=True).up:
+        return 0, waiting_studies.count()
+    sent = waiting = 0
+    for study in waiting_studies:
+        if send_to_orthanc(study):
+            sent += 1
+        else:
+            waiting += 1
+    return sent, waiting
 
 
 def _store(
@@ -478,7 +496,13 @@ def add_study(
 
 
 def send_to_orthanc(study: Study) -> bool:
-    """STOW-RS every image of ``study`` to Orthanc; records whether it worked."""
+    """STOW-RS every image of ``study`` to Orthanc; records whether it worked. While Orthanc
+    is known to be down the study is marked waiting at once (``send_waiting_studies`` sends
+    it later); its files are kept here either way."""
+    if not health.available("image_archive"):
+        Study.objects.filter(pk=study.pk).update(orthanc=OrthancState.FAILED)
+        study.orthanc = OrthancState.FAILED
+        return False
     instances = Instance.objects.filter(series__study=study).select_related("file")
 
     def payloads() -> Iterator[bytes]:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from yilian.audit import services as audit
 from yilian.audit.models import AuditAction
+from yilian.core import health
 from yilian.workflow.selectors import get_request_for_user
 
 from . import orthanc, selectors, services, slides
@@ -138,6 +139,7 @@ def study(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "req": item.request,
         "series": series,
         "presets": [(key, label) for key, (label, _c, _w) in rendering.PRESETS.items()],
+        "unavailable": health.unavailable("image_archive"),
     }
     return render(request, "imaging/study.html", context)
 
@@ -147,6 +149,8 @@ def _from_orthanc(study: Study, instance: Any, preset: str) -> bytes | None:
     is not, or Orthanc does not answer (the stored file is rendered instead)."""
     if study.orthanc != OrthancState.SENT or not orthanc.configured():
         return None
+    if not health.available("image_archive"):
+        return None  # known to be down: no waiting for a timeout on every slice
     try:
         return orthanc.rendered(
             study.study_uid,

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from yilian.core import health
 from yilian.core.export import FORMATS, table_response
 from yilian.core.pagination import paginate
 from yilian.workflow.forms import attach_errors
@@ -104,18 +105,31 @@ def event_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         return found
     event = found
     organiser = is_organiser(request.user, event)
+    chat = _chat_config(request, event)
     return render(
         request,
         "live/event.html",
         {
             "event": event,
             "organiser": organiser,
-            "chat": _chat_config(request, event),
+            "chat": chat,
+            "unavailable": _unavailable(event, "live_stream", chat=chat is not None),
             "hls_url": f"/live/hls/{event.playback_id}/index.m3u8" if event.is_live else "",
             "heartbeat_seconds": services.HEARTBEAT_SECONDS,
             "watched_minutes": round(selectors.my_watch_seconds(event, request.user) / 60),
         },
     )
+
+
+def _unavailable(
+    event: LiveEvent, stream_feature: str, *, chat: bool = False
+) -> list[health.Notice]:
+    """What the page says is down: the stream server (until the event has ended) and the
+    Q&A's live updates."""
+    features = [] if event.is_ended else [stream_feature]
+    if chat:
+        features.append("live_updates")
+    return health.unavailable(*features)
 
 
 def _organisers(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -191,6 +205,7 @@ def manage(request: HttpRequest, event: LiveEvent) -> HttpResponse:
         {
             "event": event,
             "rows": paginate(request, rows),
+            "unavailable": _unavailable(event, "live_ingest"),
             "ingest_url": settings.YILIAN_LIVE_RTMP_URL,
             "window_start": start,
             "window_end": end,

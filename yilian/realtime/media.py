@@ -121,6 +121,17 @@ class JanusClient:
         return data
 
 
+def janus_ping(url: str, timeout: float) -> None:
+    """Janus answers its ``info`` request (the health probe: yilian.core.health)."""
+    if not url.startswith(("http://", "https://")):
+        raise JanusError("the Janus URL must be http(s)")
+    req = urllib.request.Request(url.rstrip("/") + "/info")  # noqa: S310  (http(s), checked)
+    with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310
+        answer = json.loads(resp.read())
+    if answer.get("janus") != "server_info":
+        raise JanusError("not a Janus info answer")
+
+
 def ensure_janus_room(session: RoomSession, users: list[User], capacity: int) -> None:
     """Create the session's VideoRoom if Janus has none, and allow ``users``' tokens."""
     room = session.janus_room

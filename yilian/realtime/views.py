@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from yilian.audit import services as audit
 from yilian.audit.models import AuditAction
+from yilian.core import health
 from yilian.core.pagination import paginate
 from yilian.workflow import selectors as workflow_selectors
 
@@ -87,20 +88,24 @@ def enter_request_room(request: HttpRequest, public_id: str) -> HttpResponse:
 def room(request: HttpRequest, public_id: str) -> HttpResponse:
     session = selectors.get_session_to_enter(request.user, public_id)
     _audit(request, session)
-    janus = None
-    video_error = False
-    if settings.YILIAN_VIDEO_BACKEND == "janus":
-        capacity = session.room.capacity if session.room_id else 30  # type: ignore[union-attr]
-        try:
-            media.ensure_janus_room(session, [request.user], capacity)
-            janus = {
-                "url": settings.YILIAN_JANUS_PUBLIC_URL,
-                "room": session.janus_room,
-                "token": media.participant_token(session, request.user),
-            }
-        except media.JanusError:
-            logger.warning("Janus unavailable for a room page", exc_info=True)
-            video_error = True
+    unavailable = health.unavailable("live_updates")
+    backend, janus = settings.YILIAN_VIDEO_BACKEND, None
+    if backend == "janus":
+        if health.available("video_relay"):
+            capacity = session.room.capacity if session.room_id else 30  # type: ignore[union-attr]
+            try:
+                media.ensure_janus_room(session, [request.user], capacity)
+                janus = {
+                    "url": settings.YILIAN_JANUS_PUBLIC_URL,
+                    "room": session.janus_room,
+                    "token": media.participant_token(session, request.user),
+                }
+            except media.JanusError:
+                logger.warning("Janus unavailable for a room page", exc_info=True)
+        if janus is None:
+            # Without the video server the room still has video: the direct mesh.
+            backend = "p2p"
+            unavailable.append(health.notice("video_relay"))
     config = {
         "ws": f"/ws/rooms/{session.public_id}/",
         "history": f"/rooms/{session.public_id}/messages/",
@@ -108,7 +113,7 @@ def room(request: HttpRequest, public_id: str) -> HttpResponse:
         "session": str(session.public_id),
         "me": str(request.user.public_id),
         "name": request.user.name,
-        "backend": settings.YILIAN_VIDEO_BACKEND,
+        "backend": backend,
         "janus": janus,
     }
     return render(
@@ -117,7 +122,7 @@ def room(request: HttpRequest, public_id: str) -> HttpResponse:
         {
             "session": session,
             "config": config,
-            "video_error": video_error,
+            "unavailable": unavailable,
             "is_admin": selectors.is_room_admin(request.user, session),
         },
     )

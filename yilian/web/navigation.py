@@ -293,6 +293,7 @@ MODULES: tuple[Module, ...] = (
                 frozenset({R.PLATFORM_ADMIN}),
             ),
             Page(_("Role change log"), "accounts:role_changes", frozenset({R.PLATFORM_ADMIN})),
+            Page(_("Service status"), "web:dependencies", frozenset({R.PLATFORM_ADMIN})),
             Page(_("Locked sign-ins"), "security:lockouts", frozenset({R.SECURITY_ADMIN})),
             Page(_("Cloud rooms"), "realtime:rooms", frozenset({R.ROOM_ADMIN})),
         ),

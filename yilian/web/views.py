@@ -1,17 +1,23 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from yilian.accounts.roles import PLATFORM_ROLES, Role
 from yilian.accounts.selectors import can_review_registrations, pending_registration_count
+from yilian.core import health
 from yilian.core.health import run_checks
 from yilian.core.pagination import paginate
+from yilian.core.permissions import role_required
+from yilian.imaging import selectors as imaging_selectors
+from yilian.imaging import services as imaging_services
 from yilian.notify.selectors import notifications_for
 from yilian.orgs import selectors as orgs
 from yilian.orgs.models import Hospital
@@ -28,6 +34,31 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {"status": "ok" if healthy else "error", "components": components},
         status=200 if healthy else 503,
+    )
+
+
+@never_cache
+@role_required(Role.PLATFORM_ADMIN)
+@require_http_methods(["GET", "POST"])
+def dependencies(request: HttpRequest) -> HttpResponse:
+    """For the platform's operators: each dependency the platform can run without, probed
+    now, what stops while it is down, and the studies waiting for Orthanc."""
+    if request.method == "POST":
+        sent, waiting = imaging_services.send_waiting_studies()
+        messages.info(
+            request,
+            _("%(sent)s study(ies) sent to the image archive, %(waiting)s still waiting.")
+            % {"sent": sent, "waiting": waiting},
+        )
+        return redirect("web:dependencies")
+    health.forget()  # this page shows the state now
+    return render(
+        request,
+        "web/dependencies.html",
+        {
+            "statuses": health.statuses(),
+            "waiting_studies": imaging_selectors.studies_waiting_for_archive(),
+        },
     )
 
 

@@ -4,6 +4,8 @@ from typing import Any
 
 from django import template
 
+from yilian.core import health
+
 from .. import selectors, services
 
 register = template.Library()
@@ -22,4 +24,5 @@ def imaging_block(context: template.Context, business_request: Any) -> dict[str,
         "snapshots": selectors.snapshots_of(business_request),
         "may_upload": selectors.may_upload(user, business_request),
         "max_bytes": services.max_bytes(),
+        "unavailable": health.unavailable("image_archive"),
     }

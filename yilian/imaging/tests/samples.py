@@ -11,6 +11,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.error
 import urllib.request
 import zipfile
 from collections.abc import Iterator
@@ -45,10 +46,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_orthanc() -> Iterator[str]:
-    """Orthanc with the deployment's configuration (deploy/orthanc/orthanc.json), its storage
-    in a temporary folder and its HTTP port a free loopback port; stopped afterwards."""
+def running_orthanc(**overrides: object) -> Iterator[str]:
+    """Orthanc with the deployment's configuration (deploy/orthanc/orthanc.json, with
+    ``overrides``), its storage in a temporary folder and its HTTP port a free loopback
+    port; stopped afterwards."""
     config = json.loads((REPO / "deploy" / "orthanc" / "orthanc.json").read_text())
+    config.update(overrides)
     with tempfile.TemporaryDirectory(prefix="yilian-orthanc-") as folder:
         port = free_port()
         config.update(
@@ -75,6 +78,8 @@ def running_orthanc() -> Iterator[str]:
                     with urllib.request.urlopen(f"{url}/system", timeout=1) as resp:  # noqa: S310
                         if resp.status == 200:
                             break
+                except urllib.error.HTTPError:
+                    break  # it answers (asking for credentials)
                 except OSError:
                     if process.poll() is not None or time.monotonic() > deadline:
                         raise RuntimeError("Orthanc did not start") from None

@@ -172,6 +172,9 @@
     badge.textContent = online ? strings.online : strings.offline;
     badge.className = "badge " + (online ? "text-bg-success" : "text-bg-secondary");
     document.body.dataset.roomState = online ? "open" : "closed";
+    // Said plainly while the socket is down (Redis or the server unreachable): the page
+    // keeps working and retries by itself.
+    toggle("[data-socket-down]", "d-none", online || closed);
   }
 
   // A sign of life every 20 s keeps this connection in the presence list.
@@ -244,6 +247,7 @@
     video.dropAll();
     if (local.stream) { local.stream.getTracks().forEach(function (t) { t.stop(); }); }
     $("[data-room-closed]").classList.remove("d-none");
+    toggle("[data-socket-down]", "d-none", true);
     document.body.dataset.roomState = "left";
   }
 

@@ -125,6 +125,7 @@ def test_platform_admin_gets_every_module_and_page(platform_admin):
             "supervision:tickets",
             "supervision:room_admins",
             "accounts:role_changes",
+            "web:dependencies",
         ],
         "analytics": ["analytics:dashboard", "analytics:resources"],
     }
