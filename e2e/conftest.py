@@ -123,15 +123,18 @@ def asgi_server(django_db_setup, django_db_blocker) -> Iterator[AsgiServer | Ngi
 
 
 @pytest.fixture(autouse=True)
-def _server_settings(settings, asgi_server) -> Iterator[None]:
+def _server_settings(settings, request) -> Iterator[None]:
     """The server runs with SERVER_SETTINGS, and starts each test with no messages sent and
     no counts in its cache. Behind nginx the workers' stored files live in the front's data
-    folder: the test's own writes go there too."""
+    folder: the test's own writes go there too. (The thread server is left to ``live_url``:
+    started from an autouse fixture it would come up before the test's database fixtures,
+    and the rows restored after each flush would be missing.)"""
     for name, value in SERVER_SETTINGS.items():
         setattr(settings, name, value)
     outbox.clear()
-    if isinstance(asgi_server, NginxFront):
-        settings.MEDIA_ROOT = asgi_server.media_root
+    if FRONT == "nginx":
+        front = request.getfixturevalue("asgi_server")
+        settings.MEDIA_ROOT = front.media_root
         _clear_server_cache(settings.REDIS_URL)
     yield
 
