@@ -23,7 +23,7 @@ router = ReplicaRouter()
 
 
 @pytest.fixture
-def replica(transactional_db) -> Iterator[str]:
+def replica(transactional_db, django_db_serialized_rollback) -> Iterator[str]:
     """A second database alias, ``replica``, on its own connection to the test database
     (what a streaming standby is: the same rows, another server)."""
     connections.settings[REPLICA] = {**connections["default"].settings_dict}

@@ -212,7 +212,7 @@ def test_rows_no_key_opens_are_reported_not_changed(settings, b_with_a_old):
     not connection.features.has_select_for_update_skip_locked,
     reason="row locks: PostgreSQL",
 )
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_batch_skips_rows_the_application_holds(settings, staff_a):
     settings.YILIAN_FIELD_KEY = KEY_A
     settings.YILIAN_FIELD_KEYS_OLD = []

@@ -818,6 +818,10 @@ EXEMPT: dict[str, str] = {
         "(test_admin_site_holds_no_hospital_data keeps it so)"
     ),
     "accounts:set_password": "a signed one-time token for the account's own holder",
+    "audit:archive_download": (
+        "the trail's archive files are the auditors' and security admins' (alliance-wide "
+        "roles); every other role is refused the page (test_separation_of_duties)"
+    ),
     "accounts:password_reset_confirm": "Django's signed password-reset token",
     # tokens and codes that are the access right themselves
     "accession:join_status": "the applying hospital's own secret status link (a token)",
