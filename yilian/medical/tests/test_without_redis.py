@@ -3,15 +3,13 @@ consultation is still submitted and reviewed through its pages."""
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
+from yilian.core.tests.cache import redis_settings, running_redis
 from yilian.workflow.models import BusinessRequest, Status
 
 from ..services import save_consultation
@@ -20,57 +18,13 @@ from .conftest import mdt_data, sign_consent
 pytestmark = pytest.mark.django_db
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def stopped_redis(settings, tmp_path) -> Iterator[str]:
     """A real Redis the site is configured with, started and then stopped."""
-    port = _free_port()
-    url = f"redis://127.0.0.1:{port}/0"
-    server = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "yilian.core.cache.ResilientRedisCache",
-            "LOCATION": url,
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
-        }
-    }
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [url]},
-        }
-    }
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            cache.set("probe", "up")
-            if cache.get("probe") == "up":
-                break  # the site really talks to this Redis
-            assert time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.05)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with running_redis(tmp_path) as url:
+        settings.CACHES, settings.CHANNEL_LAYERS = redis_settings(url)
+        cache.set("probe", "up")
+        assert cache.get("probe") == "up"  # the site really talks to this Redis
     yield url
 
 
