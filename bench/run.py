@@ -227,8 +227,8 @@ def child_env(database_url: str, redis_url: str, data_dir: Path) -> dict[str, st
             "DJANGO_SETTINGS_MODULE": "yilian.settings",
         }
     )
-    if os.environ.get("BENCH_DB_CONN_MAX_AGE"):
-        env["YILIAN_DB_CONN_MAX_AGE"] = os.environ["BENCH_DB_CONN_MAX_AGE"]
+    if os.environ.get("BENCH_DB_POOL_MAX"):
+        env["YILIAN_DB_POOL_MAX"] = os.environ["BENCH_DB_POOL_MAX"]
     return env
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from yilian.core.db_router import replica_databases
+from yilian.core.db_router import pool_connections, replica_databases
 from yilian.core.env import (
     env_bool,
     env_choice,
@@ -167,6 +167,15 @@ DATABASES.update(
     )
 )
 DATABASE_ROUTERS = ["yilian.core.db_router.ReplicaRouter"]
+
+# A pool of PostgreSQL connections per process (0 turns it off; on by default in
+# production) — see ``pool_connections``.
+pool_connections(
+    DATABASES,
+    max_size=env_int("YILIAN_DB_POOL_MAX", 20 if PRODUCTION else 0),
+    timeout=env_int("YILIAN_DB_POOL_TIMEOUT", 10),
+    conn_max_age=env_int("YILIAN_DB_CONN_MAX_AGE", 0),
+)
 
 # --- Cache, channel layer, tasks -------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")

@@ -7,7 +7,8 @@ moment behind the primary. Everything else — every write, every read inside a 
 every page that shows what its user has just done — stays on the primary (``default``).
 
 A selector opts in with ``@reporting_reads`` (or ``with reporting_reads():``); without a
-replica configured it changes nothing.
+replica configured it changes nothing. ``pool_connections`` bounds the connections each
+process opens to any of them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from contextvars import ContextVar
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections
 
 REPLICA = "replica"
@@ -45,6 +47,33 @@ def replica_databases(urls: list[str], *, conn_max_age: int = 0) -> dict[str, An
         config["TEST"] = {"MIRROR": DEFAULT_DB_ALIAS}
         databases[replica_alias(index)] = config
     return databases
+
+
+def pool_connections(
+    databases: dict[str, Any], *, max_size: int, timeout: int, conn_max_age: int
+) -> None:
+    """Give every PostgreSQL alias a pool of at most ``max_size`` connections per process
+    (psycopg's pool; nothing when ``max_size`` is 0).
+
+    Under ASGI each request runs its synchronous code in a thread of its own, so without a
+    bound a burst opens one connection per request in flight and PostgreSQL refuses those
+    beyond ``max_connections``; with the pool a request waits for a free connection (up to
+    ``timeout`` seconds) and connections are not opened and closed per request."""
+    if not max_size:
+        return
+    if conn_max_age:
+        raise ImproperlyConfigured(
+            "YILIAN_DB_POOL_MAX and YILIAN_DB_CONN_MAX_AGE exclude each other: the pool "
+            "keeps its connections open itself; set YILIAN_DB_CONN_MAX_AGE=0 or "
+            "YILIAN_DB_POOL_MAX=0."
+        )
+    for config in databases.values():
+        if config["ENGINE"] == "django.db.backends.postgresql":
+            config.setdefault("OPTIONS", {})["pool"] = {
+                "min_size": 1,
+                "max_size": max_size,
+                "timeout": timeout,
+            }
 
 
 def replica_aliases() -> list[str]:

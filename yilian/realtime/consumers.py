@@ -57,7 +57,9 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
     ``chat`` (client UUID + text; answered by ``ack`` with the sequence number),
     ``signal`` (to one peer), ``admin`` (moderation), ``record`` / ``consent``, ``ping``.
     Server → client: ``welcome``, ``messages``, ``message``, ``ack``, ``presence``,
-    ``signal``, ``room``, ``consent``, ``error``, ``pong``; the socket closes with 4401
+    ``signal``, ``room``, ``consent``, ``error``, ``pong``. ``presence`` carries either the
+    whole list (``peers``, after moderation) or what changed (``joined``: one entry,
+    ``left``: peer ids); the socket closes with 4401
     (not signed in), 4404 (not a participant / no such room) or 4403 (removed, ended)."""
 
     session: RoomSession | None = None

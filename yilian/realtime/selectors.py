@@ -302,16 +302,18 @@ def presence(session: RoomSession) -> list[dict[str, Any]]:
     """Who is in the room now: one entry per open, live connection."""
     muted = set(session.muted.values_list("pk", flat=True))
     rows = live_connections(session).select_related("user").order_by("joined_at", "id")
-    return [
-        {
-            "peer": row.peer_id,
-            "user": str(row.user.public_id),
-            "name": row.user.name,
-            "title": str(row.user.get_title_display()),
-            "muted": row.user_id in muted,
-        }
-        for row in rows
-    ]
+    return [peer_entry(row, muted=row.user_id in muted) for row in rows]
+
+
+def peer_entry(row: Attendance, *, muted: bool) -> dict[str, Any]:
+    """One connection as the room page lists it."""
+    return {
+        "peer": row.peer_id,
+        "user": str(row.user.public_id),
+        "name": row.user.name,
+        "title": str(row.user.get_title_display()),
+        "muted": muted,
+    }
 
 
 def channels_of(session: RoomSession, user: User) -> list[str]:

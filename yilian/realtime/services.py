@@ -155,15 +155,20 @@ def admit(session: RoomSession, *people: User) -> None:
 
 
 def join(session: RoomSession, user: User, *, channel_name: str) -> Attendance:
-    """Record that ``user`` entered (one row per connection) and tell the room."""
+    """Record that ``user`` entered (one row per connection) and tell the room.
+
+    The room is told only what changed (the newcomer, and connections found gone), so a
+    join costs one small message per socket however many are present; the newcomer gets
+    the whole list in its welcome."""
     with transaction.atomic():
         if not selectors.may_enter(user, session):
             raise PermissionDenied
-        close_vanished(session)
+        vanished = close_vanished(session)
         row = Attendance.objects.create(
             session=session, user=user, peer_id=uuid.uuid4().hex, channel_name=channel_name
         )
-        broadcast(session, {"type": "presence", "peers": selectors.presence(session)})
+        joined = selectors.peer_entry(row, muted=session.muted.filter(pk=user.pk).exists())
+        broadcast(session, {"type": "presence", "joined": joined, "left": vanished})
     return row
 
 
@@ -172,17 +177,18 @@ def still_here(peer_id: str) -> None:
     Attendance.objects.filter(peer_id=peer_id, left_at__isnull=True).update(seen_at=timezone.now())
 
 
-def close_vanished(session: RoomSession) -> int:
+def close_vanished(session: RoomSession) -> list[str]:
     """Close the rows of connections that went without a disconnect, at their last sign
-    of life."""
+    of life; their peer ids."""
     stale = session.attendance.filter(
         left_at__isnull=True, seen_at__lt=timezone.now() - selectors.STALE_AFTER
     )
-    closed = 0
+    closed = []
     for row in stale:
-        closed += Attendance.objects.filter(pk=row.pk, left_at__isnull=True).update(
+        if Attendance.objects.filter(pk=row.pk, left_at__isnull=True).update(
             left_at=max(row.seen_at, row.joined_at)
-        )
+        ):
+            closed.append(row.peer_id)
     return closed
 
 
@@ -193,7 +199,7 @@ def leave(peer_id: str) -> None:
         if row is None or row.left_at is not None:
             return
         Attendance.objects.filter(pk=row.pk, left_at__isnull=True).update(left_at=timezone.now())
-        broadcast(row.session, {"type": "presence", "peers": selectors.presence(row.session)})
+        broadcast(row.session, {"type": "presence", "left": [row.peer_id]})
 
 
 # --- chat ------------------------------------------------------------------------------

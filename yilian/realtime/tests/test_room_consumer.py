@@ -5,13 +5,16 @@ signalling, moderation and attendance."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
+from django.utils import timezone
 
 from yilian.accounts.models import User
 from yilian.asgi import application
@@ -110,12 +113,8 @@ def test_participants_enter_and_see_each_other(session, staff_a, expert):
         first = await _enter(applicant)
         second = await _enter(doctor)
         update = await _until(applicant, "presence")
-        while len(update["peers"]) < 2:
-            update = await _until(applicant, "presence")
         await applicant.disconnect()
         after_leave = await _until(doctor, "presence")
-        while len(after_leave["peers"]) > 1:
-            after_leave = await _until(doctor, "presence")
         await doctor.disconnect()
         return first, second, update, after_leave
 
@@ -125,10 +124,44 @@ def test_participants_enter_and_see_each_other(session, staff_a, expert):
     assert [p["user"] for p in second["peers"]] == [str(staff_a.public_id), str(expert.public_id)]
     assert second["admin"] is True  # the team lead hosts the session
     assert first["admin"] is False
-    assert {p["peer"] for p in update["peers"]} == {first["peer"], second["peer"]}
-    assert [p["peer"] for p in after_leave["peers"]] == [second["peer"]]
+    # Those already in the room are told only what changed, not the whole list again.
+    assert "peers" not in update
+    assert update["joined"] == {
+        "peer": second["peer"],
+        "user": str(expert.public_id),
+        "name": expert.name,
+        "title": str(expert.get_title_display()),
+        "muted": False,
+    }
+    assert update["left"] == []
+    assert after_leave == {"type": "presence", "left": [first["peer"]]}
     rows = Attendance.objects.filter(session=session).order_by("joined_at")
     assert [(r.user, r.left_at is not None) for r in rows] == [(staff_a, True), (expert, True)]
+
+
+def test_a_join_tells_the_room_which_silent_connections_are_gone(session, staff_a, expert):
+    """A connection that vanished without a disconnect is closed at the next join and the
+    room is told it left."""
+    applicant, doctor = _socket(session, staff_a), _socket(session, expert)
+
+    async def body():
+        first = await _enter(applicant)
+        await database_sync_to_async(Attendance.objects.filter(peer_id=first["peer"]).update)(
+            joined_at=timezone.now() - timedelta(minutes=6),
+            seen_at=timezone.now() - timedelta(minutes=5),
+        )
+        await _enter(doctor)
+        update = await _until(applicant, "presence")
+        await applicant.disconnect()
+        await doctor.disconnect()
+        return first, update
+
+    first, update = async_to_sync(body)()
+
+    assert update["left"] == [first["peer"]]
+    assert update["joined"]["user"] == str(expert.public_id)
+    gone = Attendance.objects.get(peer_id=first["peer"])
+    assert gone.left_at == gone.seen_at
 
 
 def test_message_sent_while_receiver_is_away_arrives_exactly_once_after_reconnect(

@@ -227,7 +227,17 @@
       if (m.id) { acknowledge(m.id); }
       showError(m.message);
     } else if (m.type === "presence") {
-      peers = m.peers;
+      // The whole list, or what changed: who joined, which connections left.
+      if (m.peers) {
+        peers = m.peers;
+      } else {
+        var gone = {};
+        (m.left || []).forEach(function (id) { gone[id] = true; });
+        peers = peers.filter(function (p) { return !gone[p.peer]; });
+        if (m.joined && !peers.some(function (p) { return p.peer === m.joined.peer; })) {
+          peers.push(m.joined);
+        }
+      }
       renderPresence();
       video.presence(peers);
     } else if (m.type === "signal") {
