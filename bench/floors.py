@@ -62,8 +62,15 @@ def capture(name: str, fixtures: dict[str, Any], users: dict[str, Any]) -> list[
 def measure(database_url: str, variants: list[list[str]], seconds: float) -> dict[str, Any]:
     """Run the variants in turn (all statements of one per iteration) for ``seconds`` or
     ``MAX_ITERATIONS``, after three unmeasured rounds."""
+    from django.db import connection
+
     latencies = []
-    with psycopg.connect(database_url, autocommit=True) as conn, conn.cursor() as cur:
+    # With the session settings the application's connections have (JIT off).
+    options = connection.settings_dict["OPTIONS"].get("options", "")
+    with (
+        psycopg.connect(database_url, autocommit=True, options=options) as conn,
+        conn.cursor() as cur,
+    ):
 
         def run(statements: list[str]) -> None:
             for sql in statements:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from yilian.core.db_router import pool_connections, replica_databases
+from yilian.core.db_router import pool_connections, postgresql_sessions, replica_databases
 from yilian.core.env import (
     env_bool,
     env_choice,
@@ -168,6 +168,7 @@ DATABASES.update(
 )
 DATABASE_ROUTERS = ["yilian.core.db_router.ReplicaRouter"]
 
+postgresql_sessions(DATABASES)
 # A pool of PostgreSQL connections per process (0 turns it off; on by default in
 # production) — see ``pool_connections``.
 pool_connections(
@@ -365,6 +366,8 @@ YILIAN_PDF_FONTS = env_str(
     "YILIAN_PDF_FONTS", '"WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif'
 )
 YILIAN_PAGE_SIZE = env_int("YILIAN_PAGE_SIZE", 20)
+# Lists count their rows up to this many, then say "more than …" (yilian/core/pagination.py).
+YILIAN_COUNT_CAP = env_int("YILIAN_COUNT_CAP", 1000)
 # Step deadlines that override a business kind's defaults, as "kind.step=hours" pairs.
 YILIAN_SLA_HOURS = env_hours_map("YILIAN_SLA_HOURS")
 # Largest single upload (MB), and the internal nginx location that serves stored files

@@ -49,6 +49,17 @@ def replica_databases(urls: list[str], *, conn_max_age: int = 0) -> dict[str, An
     return databases
 
 
+def postgresql_sessions(databases: dict[str, Any]) -> None:
+    """Every PostgreSQL connection runs with JIT compilation off. The planner's estimate
+    for a page's counting query over a million requests passes ``jit_above_cost`` and
+    compiling then costs more than running it (an inbox's counts: 175 ms with JIT, 19 ms
+    without); the platform's queries are short, indexed reads."""
+    for config in databases.values():
+        if config["ENGINE"] == "django.db.backends.postgresql":
+            options = config.setdefault("OPTIONS", {})
+            options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+
+
 def pool_connections(
     databases: dict[str, Any], *, max_size: int, timeout: int, conn_max_age: int
 ) -> None:

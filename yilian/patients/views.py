@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,7 +23,7 @@ from yilian.audit.models import AuditAction, Outcome
 from yilian.audit.selectors import entries_for_patient
 from yilian.audit.services import record
 from yilian.core.links import LinkGone, gone_response
-from yilian.core.pagination import paginate
+from yilian.core.pagination import page_of, paginate
 from yilian.core.permissions import role_required
 from yilian.workflow import registry
 from yilian.workflow import selectors as workflow_selectors
@@ -39,7 +38,7 @@ WRITERS = tuple(services.WRITER_ROLES)
 
 
 def _page_of(qs: QuerySet[Any], number: str | None) -> Page:
-    return Paginator(qs, settings.YILIAN_PAGE_SIZE).get_page(number)
+    return page_of(qs, number)
 
 
 # --- list and search --------------------------------------------------------------------

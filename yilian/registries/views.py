@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
@@ -19,7 +17,7 @@ from yilian.accounts.models import User
 from yilian.audit.models import AuditAction, Outcome
 from yilian.audit.services import record
 from yilian.core.export import FORMATS, table_response
-from yilian.core.pagination import paginate
+from yilian.core.pagination import page_of, paginate
 from yilian.core.permissions import role_required
 from yilian.patients.selectors import patients_to_choose
 
@@ -125,7 +123,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     query = search.cleaned_data["query"].strip() if search.is_valid() else ""
     cases = selectors.hospital_cases(user, filters, query)
     if request.method == "POST":
-        page = Paginator(cases, settings.YILIAN_PAGE_SIZE).get_page(request.POST.get("page"))
+        page = page_of(cases, request.POST.get("page"))
     else:
         page = paginate(request, cases)
     record(request, action=AuditAction.SEARCH if query else AuditAction.LIST)
@@ -356,7 +354,7 @@ def indicators(request: HttpRequest) -> HttpResponse:
             {"hospital": r.hospital, "cases": r.cases, "cells": [r.tallies[c] for c in codes]}
             for r in board.hospitals
         ]
-        page = Paginator(rows, settings.YILIAN_PAGE_SIZE).get_page(request.GET.get("page"))
+        page = page_of(rows, request.GET.get("page"))
         context |= {
             "charts": _chart_data(board),
             "chart_hospitals": CHART_HOSPITALS,
@@ -482,7 +480,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
                 return redirect(request.get_full_path())
         status = 422
     form, rows = _coverage(request)
-    page = Paginator(rows, settings.YILIAN_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(rows, request.GET.get("page"))
     context = {
         "form": form,
         "page": page,

@@ -9,13 +9,13 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from yilian.core.pagination import page_of
 from yilian.core.permissions import allowed_if
 
 from . import selectors, services
@@ -61,9 +61,7 @@ def standard_list(request: HttpRequest) -> HttpResponse:
         {
             "to_read": [s for s in to_read if is_targeted(request.user, s)],
             "done": mine,
-            "page": Paginator(standards, PAGE_SIZE).get_page(request.GET.get("page"))
-            if manager
-            else None,
+            "page": page_of(standards, request.GET.get("page"), PAGE_SIZE) if manager else None,
             "manager": manager,
             "query": query,
             "category": category,
@@ -89,7 +87,7 @@ def _detail_page(
     if manager:
         overall, rows = selectors.adoption(standard)
         context["overall"] = overall
-        context["rows"] = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+        context["rows"] = page_of(rows, request.GET.get("page"), PAGE_SIZE)
         context["page"] = context["rows"]
     return render(request, "standards/detail.html", context, status=status)
 

@@ -7,7 +7,6 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from yilian.core.pagination import page_of
 from yilian.core.permissions import allowed_if
 
 from . import selectors, services
@@ -40,7 +40,7 @@ def course_list(request: HttpRequest) -> HttpResponse:
     except ValueError:
         category = None
     courses = selectors.courses_for(request.user, query=query, category=category)
-    page = Paginator(courses, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(courses, request.GET.get("page"), PAGE_SIZE)
     return render(
         request,
         "teaching/courses.html",

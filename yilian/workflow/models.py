@@ -234,6 +234,8 @@ class BusinessRequest(PublicModel):
             models.Index(fields=["team", "status"], name="workflow_team_status_idx"),
             models.Index(fields=["status", "scheduled_start"], name="workflow_status_sched_idx"),
             models.Index(fields=["applicant", "-created_at"], name="workflow_applicant_idx"),
+            # The request list, newest first (a search walks it until a page is full).
+            models.Index(fields=["-created_at", "-id"], name="workflow_newest_idx"),
         ]
         constraints = [
             models.CheckConstraint(

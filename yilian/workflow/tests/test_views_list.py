@@ -97,3 +97,33 @@ def test_a_patient_sees_no_request(loop, client, patient):
     client.force_login(patient)
 
     assert _ids(client.get(URL)) == set()
+
+
+def test_counting_stops_at_the_cap_and_the_last_page_says_so(loop, client, settings):
+    settings.YILIAN_PAGE_SIZE = 2
+    settings.YILIAN_COUNT_CAP = 4
+    made = [loop.new(title=f"会诊{n}") for n in range(7)]
+    client.force_login(loop.applicant)
+
+    first = parse(client.get(URL))
+    last = client.get(URL + "?page=9")  # past the last page the cap allows: the last one
+
+    assert first.one(id="result-count").text == "4+ 条申请"
+    assert "第 1 / 2+ 页 · 共 4+ 条" in first.text
+    assert first.find(data_capped=True) is None
+    newest_first = [str(r.public_id) for r in reversed(made)]
+    assert _ids(last) == set(newest_first[2:4])
+    assert parse(last).find(data_capped=True) is not None
+
+
+def test_below_the_cap_the_count_is_exact(loop, client, settings):
+    settings.YILIAN_PAGE_SIZE = 2
+    settings.YILIAN_COUNT_CAP = 4
+    for n in range(4):
+        loop.new(title=f"会诊{n}")
+    client.force_login(loop.applicant)
+
+    page = parse(client.get(URL))
+
+    assert page.one(id="result-count").text == "4 条申请"
+    assert "第 1 / 2 页 · 共 4 条" in page.text

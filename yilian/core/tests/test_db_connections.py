@@ -1,5 +1,6 @@
-"""The connection pool: each PostgreSQL alias gets one when ``YILIAN_DB_POOL_MAX`` is set
-(by default in production), and a process never holds more connections than that."""
+"""PostgreSQL connections: JIT compilation off in every session, and the pool — each
+alias gets one when ``YILIAN_DB_POOL_MAX`` is set (by default in production), and a
+process never holds more connections than that."""
 
 from __future__ import annotations
 
@@ -13,10 +14,30 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
-from yilian.core.db_router import pool_connections
+from yilian.core.db_router import pool_connections, postgresql_sessions
 
 POSTGRES = {"ENGINE": "django.db.backends.postgresql", "NAME": "yilian"}
 SQLITE = {"ENGINE": "django.db.backends.sqlite3", "NAME": "yilian.sqlite3"}
+
+
+def test_postgresql_sessions_run_without_jit_and_keep_other_options():
+    databases = {
+        "default": {**POSTGRES},
+        "replica": {**POSTGRES, "OPTIONS": {"options": "-c statement_timeout=5000"}},
+        "local": {**SQLITE},
+    }
+    postgresql_sessions(databases)
+    assert databases["default"]["OPTIONS"] == {"options": "-c jit=off"}
+    assert databases["replica"]["OPTIONS"] == {"options": "-c statement_timeout=5000 -c jit=off"}
+    assert "OPTIONS" not in databases["local"]
+
+
+def test_the_applications_postgresql_connection_has_jit_off(db):
+    if connection.vendor != "postgresql":
+        pytest.skip("JIT is PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
 
 
 def test_every_postgresql_alias_gets_a_pool_and_sqlite_none():
