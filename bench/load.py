@@ -251,16 +251,45 @@ class Runner:
         else:
             client = self.users.next(call.role) if call.role else Client(self.http)
             headers = client.headers(phone=call.phone, post=call.method == "POST")
-        async with self.http.session.request(
-            call.method,
-            self.http.base + call.path,
-            data=call.data,
-            headers=headers,
-            allow_redirects=False,
-        ) as response:
-            await response.read()
-            self.statuses[str(response.status)] = self.statuses.get(str(response.status), 0) + 1
-            return response.status in call.expect
+        try:
+            async with self.http.session.request(
+                call.method,
+                self.http.base + call.path,
+                data=call.data,
+                headers=headers,
+                allow_redirects=False,
+            ) as response:
+                await response.read()
+                self._count(str(response.status))
+                return response.status in call.expect
+        except TimeoutError:
+            self._count("timeout")
+            raise
+        except aiohttp.ClientError:
+            self._count("connection error")
+            raise
+
+    def _count(self, outcome: str) -> None:
+        self.statuses[outcome] = self.statuses.get(outcome, 0) + 1
+
+    async def settle(self, limit_s: float = 120.0) -> float:
+        """Wait until the server has worked off what the last scenario left queued (a
+        page through Django, ``/healthz``, answers within 100 ms twice in a row), so that
+        no scenario is measured behind the previous one's backlog; the seconds it took."""
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        quick = 0
+        while quick < 2 and loop.time() - start < limit_s:
+            sent = loop.time()
+            try:
+                async with self.http.session.get(self.http.base + "/healthz") as response:
+                    await response.read()
+                    ok = response.status == 200
+            except (aiohttp.ClientError, TimeoutError):
+                ok = False
+            quick = quick + 1 if ok and loop.time() - sent < 0.1 else 0
+            await asyncio.sleep(0.2)
+        return loop.time() - start
 
     async def read(self, scenario: sc.Scenario) -> dict:
         return await open_loop(
@@ -507,7 +536,9 @@ async def main(config: dict[str, Any], out: str) -> dict[str, Any]:
                 f"{result['rps']} req/s, {result['errors']} errors"
             )
             save(results, out)  # what is done survives a failure further on
-            await asyncio.sleep(1)  # let the server finish what was left in flight
+            waited = await runner.settle()
+            if waited > 1:
+                log(f"{name}: the server needed {waited:.1f} s to work off its backlog")
         return results
 
 

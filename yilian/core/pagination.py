@@ -23,7 +23,7 @@ class CappedPaginator(Paginator):
     def count(self) -> int:
         """The number of rows, or ``cap + 1`` when there are more than ``cap``."""
         if isinstance(self.object_list, QuerySet):
-            return self.object_list[: self.cap + 1].count()
+            return self.object_list.order_by()[: self.cap + 1].count()
         return min(len(self.object_list), self.cap + 1)
 
     @property
