@@ -1335,8 +1335,8 @@ class Seeder:
                 "SELECT date_trunc('month', date::timestamp)::date, hospital_id, kind, metric, "
                 f"SUM(count), SUM(total) FROM {daily} GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
             )
-            self.rows[monthly] = cursor.rowcount
-        self.log(f"monthly rollups: {cursor.rowcount} rows")
+            written = self.rows[monthly] = cursor.rowcount
+        self.log(f"monthly rollups: {written} rows")
 
     # -- the end --------------------------------------------------------------------------
     def reset_sequences(self) -> None:

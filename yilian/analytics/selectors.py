@@ -17,16 +17,7 @@ from functools import reduce
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import (
-    Count,
-    F,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Sum,
-)
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models import expressions as sql
 from django.db.models.aggregates import Aggregate
 from django.db.models.expressions import Combinable, OrderBy
