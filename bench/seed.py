@@ -12,7 +12,8 @@
   patient (identifiers encrypted with ``yilian.core.crypto``) where the kind is about one;
 * one ``ActivityEvent`` per request event (as ``workflow.services`` counts them) plus
   logins, training participations and watch time, and the ``DailyRollup`` rows those events
-  add up to (what ``manage.py rebuild_rollups`` computes);
+  add up to (what ``manage.py rebuild_rollups`` computes), and the ``MonthlyRollup`` rows
+  the daily ones add up to;
 * chat history in some of the request rooms, and one open meeting-room session with
   enough participants for the chat load scenario.
 
@@ -44,7 +45,7 @@ from datetime import time as clock
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-SEED_VERSION = "2"
+SEED_VERSION = "3"
 RANDOM_SEED = 2026
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/yilian_bench"
 META_TABLE = "bench_meta"
@@ -516,6 +517,7 @@ class Seeder:
         finally:
             sink.close()
         self.rows.update(sink.rows)
+        self.seed_monthly_rollups()
         with self.connection.cursor() as cursor:
             cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
             _settle_triggers(cursor)
@@ -1321,6 +1323,21 @@ class Seeder:
         sink.put(table, lines)
         self.log(f"rollups: {len(self.rollup)} rows")
 
+    def seed_monthly_rollups(self) -> None:
+        """The monthly rollups: the daily rows (all copied by now) added up per calendar
+        month, written in month order as they accumulate in use."""
+        from yilian.analytics.models import DailyRollup, MonthlyRollup
+
+        daily, monthly = DailyRollup._meta.db_table, MonthlyRollup._meta.db_table
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {monthly} (month, hospital_id, kind, metric, count, total) "  # noqa: S608
+                "SELECT date_trunc('month', date::timestamp)::date, hospital_id, kind, metric, "
+                f"SUM(count), SUM(total) FROM {daily} GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+            )
+            written = self.rows[monthly] = cursor.rowcount
+        self.log(f"monthly rollups: {written} rows")
+
     # -- the end --------------------------------------------------------------------------
     def reset_sequences(self) -> None:
         """Identity sequences continue after the ids given explicitly."""
@@ -1689,11 +1706,11 @@ class Life:
 
 
 def _bulk_models() -> list[Any]:
-    """The tables the seeder fills with COPY."""
+    """The tables the seeder fills in bulk (with COPY; the monthly rollups from the daily)."""
     from django.apps import apps
 
     from yilian.accounts.models import RoleAssignment, User
-    from yilian.analytics.models import ActivityEvent, DailyRollup
+    from yilian.analytics.models import ActivityEvent, DailyRollup, MonthlyRollup
     from yilian.patients.models import Patient
     from yilian.realtime.models import ChatMessage, RoomSession
     from yilian.workflow.models import BusinessRequest, Feedback, Opinion, QCReview, RequestEvent
@@ -1701,7 +1718,7 @@ def _bulk_models() -> list[Any]:
     return [
         User, RoleAssignment, Patient, BusinessRequest, BusinessRequest.experts.through,
         RequestEvent, Opinion, Feedback, QCReview, RoomSession, ChatMessage, ActivityEvent,
-        DailyRollup, *(apps.get_model(label) for label in DETAIL_MODELS),
+        DailyRollup, MonthlyRollup, *(apps.get_model(label) for label in DETAIL_MODELS),
     ]  # fmt: skip
 
 

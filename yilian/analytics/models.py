@@ -3,8 +3,10 @@
 ``ActivityEvent`` — one row per login and per business action, appended, never edited.
 ``DailyRollup`` — the count of events per day × hospital × business kind × metric, and the
 sum of their amounts (seconds watched, tenths of a credit), kept current in the same
-transaction as the event, so the dashboard reads a few thousand rollup
-rows instead of millions of events. ``rebuild_rollups`` recomputes them from the events.
+transaction as the event, so the dashboard reads rollup rows instead of millions of events.
+``MonthlyRollup`` — the same figures per calendar month, kept current alongside: a period's
+whole months are read from it, only the days at its edges from the daily rollups.
+``rebuild_rollups`` recomputes both from the events.
 """
 
 from __future__ import annotations
@@ -98,5 +100,36 @@ class DailyRollup(models.Model):
     def __str__(self) -> str:
         return (
             f"{self.date} {self.hospital_id} {self.kind or '-'} "
+            f"{self.metric}={self.count}/{self.total}"
+        )
+
+
+class MonthlyRollup(models.Model):
+    """The daily rollups of one calendar month added up (``month`` is its first day)."""
+
+    id = models.BigAutoField(primary_key=True)
+    month = models.DateField(_("month"))
+    hospital = models.ForeignKey(
+        "orgs.Hospital", on_delete=models.CASCADE, related_name="+", verbose_name=_("hospital")
+    )
+    kind = models.CharField(_("business kind"), max_length=40, blank=True)
+    metric = models.CharField(_("metric"), max_length=20)
+    count = models.PositiveBigIntegerField(_("count"), default=0)
+    total = models.PositiveBigIntegerField(_("sum of amounts"), default=0, db_default=0)
+
+    class Meta:
+        verbose_name = _("monthly rollup")
+        verbose_name_plural = _("monthly rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "hospital", "kind", "metric"], name="analytics_monthly_key"
+            )
+        ]
+        # The teaching figures read a few metrics over many months.
+        indexes = [models.Index(fields=["metric", "month"], name="analytics_monthly_metric_idx")]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.month:%Y-%m} {self.hospital_id} {self.kind or '-'} "
             f"{self.metric}={self.count}/{self.total}"
         )

@@ -1,21 +1,26 @@
 """Reading the application-effect dashboard (the paper's section 2.5).
 
-Every figure is read from the daily rollups — a fixed number of queries whatever the
-number of events — and compared with the same dates one year earlier.
+Every figure is read from the rollups — a fixed number of queries whatever the number of
+events — and compared with the same dates one year earlier. A period's whole months are
+read from the monthly rollups and only the days at its edges from the daily ones
+(``rollup_parts`` decides, for every reader).
 """
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from functools import reduce
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import expressions as sql
 from django.db.models.aggregates import Aggregate
-from django.db.models.expressions import OrderBy
+from django.db.models.expressions import Combinable, OrderBy
 from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
 from django.utils import timezone
@@ -32,7 +37,7 @@ from yilian.orgs.selectors import AllianceSummary, Share, alliance_summary
 from yilian.workflow.models import Action
 from yilian.workflow.registry import all_kinds
 
-from .models import CREDIT_UNITS, DailyRollup, Metric
+from .models import CREDIT_UNITS, DailyRollup, Metric, MonthlyRollup
 
 
 @dataclass(frozen=True)
@@ -192,12 +197,8 @@ def teaching_by_tier(filters: Filters) -> list[TierFigures]:
     figures = [f for f in FIGURES if f.key in TEACHING_FIGURES]
     metrics = set().union(*(f.metrics for f in figures))
     raw: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for row in (
-        _rollups(filters, filters.start, filters.end)
-        .filter(metric__in=metrics)
-        .values("hospital__tier", "kind", "metric")
-        .annotate(n=Sum("count"), t=Sum("total"))
-        .order_by()
+    for row in _rollup_sums(
+        filters, _period(filters), ("hospital__tier", "kind", "metric"), metrics=metrics
     ):
         for figure in figures:
             if figure.counts(row["kind"], row["metric"]):
@@ -230,8 +231,46 @@ def members(filters: Filters) -> QuerySet[Hospital]:
     return qs
 
 
-def _rollups(filters: Filters, start: date, end: date) -> QuerySet[DailyRollup]:
-    qs = DailyRollup.objects.filter(date__gte=start, date__lte=end)
+# --- reading the rollups ---------------------------------------------------------------
+
+
+def rollup_parts(start: date, end: date) -> list[QuerySet[Any]]:
+    """The rollup rows that add up to exactly the days ``start``–``end``: the monthly
+    rollups of the months lying wholly inside, and the daily rollups of the days before the
+    first and after the last of them (all the days when no month lies wholly inside). Every
+    reader of the rollups goes through here. Each part has ``in_month``, the first day of
+    its rows' month, to group by."""
+    first = start if start.day == 1 else _next_month(start.replace(day=1))
+    stop = (end + timedelta(days=1)).replace(day=1)  # the month after the last whole one
+    if first >= stop:
+        return [_days(Q(date__gte=start, date__lte=end))]
+    parts = [
+        MonthlyRollup.objects.filter(month__gte=first, month__lt=stop).annotate(
+            in_month=TruncMonth("month")
+        )
+    ]
+    edges = Q()
+    if start < first:
+        edges |= Q(date__gte=start, date__lt=first)
+    if stop <= end:
+        edges |= Q(date__gte=stop, date__lte=end)
+    if edges:
+        parts.append(_days(edges))
+    return parts
+
+
+def _days(dates: Q) -> QuerySet[Any]:
+    return DailyRollup.objects.filter(dates).annotate(in_month=TruncMonth("date"))
+
+
+def _period(filters: Filters) -> dict[str, tuple[date, date]]:
+    return {"current": (filters.start, filters.end)}
+
+
+def _narrowed(
+    qs: QuerySet[Any], filters: Filters, metrics: Iterable[str] | None = None
+) -> QuerySet[Any]:
+    """The rollups of ``qs`` that ``filters``' places and business (and ``metrics``) keep."""
     if filters.province:
         qs = qs.filter(hospital__province_code=filters.province)
     if filters.tier:
@@ -240,7 +279,44 @@ def _rollups(filters: Filters, start: date, end: date) -> QuerySet[DailyRollup]:
         qs = qs.filter(hospital_id=filters.hospital.pk)
     if filters.kind:  # logins belong to no business: they stay
         qs = qs.filter(Q(kind=filters.kind) | Q(metric=Metric.LOGIN))
+    if metrics is not None:
+        qs = qs.filter(metric__in=list(metrics))
     return qs
+
+
+def _rollup_sums(
+    filters: Filters,
+    periods: dict[str, tuple[date, date]],
+    by: tuple[str, ...],
+    *,
+    metrics: Iterable[str] | None = None,
+) -> list[dict[str, Any]]:
+    """The number of events ``n`` and the sum of their amounts ``t`` of the rollups that
+    ``filters`` keep (``metrics`` only, when given), grouped by ``by``, for each of
+    ``periods`` (name → first and last day; each row's ``period`` is the name): one query.
+    A group may come in several rows (one per part of a period): readers add them up."""
+    metrics = None if metrics is None else list(metrics)
+    selects = [
+        _narrowed(part, filters, metrics)
+        .values(*by)
+        .annotate(n=Sum("count"), t=Sum("total"), period=sql.Value(name))
+        .order_by()
+        for name, (start, end) in periods.items()
+        for part in rollup_parts(start, end)
+    ]
+    first, *rest = selects
+    return list(first.union(*rest, all=True) if rest else first)
+
+
+def _per_hospital_sum(start: date, end: date, metrics: Iterable[str]) -> Combinable:
+    """The number of events of ``metrics`` from ``start`` to ``end`` of the outer hospital
+    (0 when none): one correlated subquery per part of the period, added."""
+    metrics = list(metrics)
+    terms = [
+        _per_hospital(part.filter(metric__in=metrics), Sum("count"))
+        for part in rollup_parts(start, end)
+    ]
+    return reduce(operator.add, terms)
 
 
 def _raw_totals(rows: Iterable[dict[str, Any]]) -> dict[str, int]:
@@ -290,28 +366,24 @@ def _next_month(first: date) -> date:
 @reporting
 def dashboard(filters: Filters, *, scope_hospital: Hospital | None = None) -> Dashboard:
     """Every figure of the dashboard for ``filters`` (limited to ``scope_hospital`` when
-    given, with the averages of its tier beside it): seven queries, whatever the volume."""
+    given, with the averages of its tier beside it): a fixed number of queries, whatever the
+    volume."""
     if scope_hospital is not None:
         filters = replace(filters, hospital=scope_hospital, province="", tier="")
     previous = filters.previous
-    monthly = (
-        _rollups(filters, previous.start, filters.end)
-        .annotate(month=TruncMonth("date"))
-        .values("month", "kind", "metric")
-        .annotate(n=Sum("count"), t=Sum("total"))
-        .order_by()
-    )
-    current_rows: list[dict[str, Any]] = []
-    previous_rows: list[dict[str, Any]] = []
-    for row in monthly:
-        month = row["month"] = _as_date(row["month"])
-        if filters.start.replace(day=1) <= month <= filters.end:
-            current_rows.append(row)
-        if previous.start.replace(day=1) <= month <= previous.end:
-            previous_rows.append(row)
-    # Whole days, not months, decide the headline figures: one query per period.
-    current = _totals(_by_kind_metric(filters, filters.start, filters.end))
-    before = _totals(_by_kind_metric(filters, previous.start, previous.end))
+    # Each month's figures over the days of the month inside each period, in one query; the
+    # headline figures are their sums.
+    rows: dict[str, list[dict[str, Any]]] = {"current": [], "previous": []}
+    for row in _rollup_sums(
+        filters,
+        {"current": (filters.start, filters.end), "previous": (previous.start, previous.end)},
+        ("in_month", "kind", "metric"),
+    ):
+        row["month"] = _as_date(row["in_month"])
+        rows[row["period"]].append(row)
+    current_rows, previous_rows = rows["current"], rows["previous"]
+    current = _totals(current_rows)
+    before = _totals(previous_rows)
     averages = _tier_averages(filters, scope_hospital) if scope_hospital is not None else {}
     values = [
         Value(
@@ -334,18 +406,9 @@ def dashboard(filters: Filters, *, scope_hospital: Hospital | None = None) -> Da
     )
 
 
-def _by_kind_metric(filters: Filters, start: date, end: date) -> list[dict[str, Any]]:
-    return list(
-        _rollups(filters, start, end)
-        .values("kind", "metric")
-        .annotate(n=Sum("count"), t=Sum("total"))
-        .order_by()
-    )
-
-
 def _tier_averages(filters: Filters, hospital: Hospital) -> dict[str, float]:
     peers = replace(filters, hospital=None, tier=hospital.tier, province="")
-    totals = _raw_totals(_by_kind_metric(peers, filters.start, filters.end))
+    totals = _raw_totals(_rollup_sums(peers, _period(peers), ("kind", "metric")))
     count = members(peers).count() or 1
     return {f.key: round(totals[f.key] / f.unit / count, 1) for f in FIGURES if f.key in totals}
 
@@ -353,13 +416,12 @@ def _tier_averages(filters: Filters, hospital: Hospital) -> dict[str, float]:
 def _province_ranking(filters: Filters) -> list[Share]:
     """Business interactions per province, most first, with each one's share."""
     interactions = next(f for f in FIGURES if f.key == "interactions")
-    rows = list(
-        _rollups(filters, filters.start, filters.end)
-        .filter(metric__in=interactions.metrics)
-        .values_list("hospital__province_code")
-        .annotate(n=Sum("count"))
-        .order_by("-n", "hospital__province_code")
-    )
+    counts: dict[str, int] = defaultdict(int)
+    for row in _rollup_sums(
+        filters, _period(filters), ("hospital__province_code",), metrics=interactions.metrics
+    ):
+        counts[row["hospital__province_code"]] += row["n"]
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     names = dict(Division.objects.filter(level=Division.Level.PROVINCE).values_list("code", "name"))
     total = sum(n for _code, n in rows)
     return [Share(code, names.get(code, code), n, round(100 * n / total, 1)) for code, n in rows]
@@ -419,17 +481,20 @@ def resource_profiles(
         hospitals = hospitals.filter(tier=tier)
     if category:
         hospitals = hospitals.filter(category=category)
-    year_start = timezone.localdate().replace(month=1, day=1)
-    this_year = DailyRollup.objects.filter(date__gte=year_start)
+    this_year = _year(timezone.localdate().year)
     staff = User.objects.active()
     return hospitals.annotate(
         department_count=_per_hospital(Department.objects.filter(is_active=True), Count("id")),
         staff_count=_per_hospital(staff, Count("id")),
         senior_count=_per_hospital(staff.filter(title__in=SENIOR_TITLES), Count("id")),
         beds=F("application__beds"),
-        volume=_per_hospital(this_year.filter(metric__in=BUSINESS_ACTIONS), Sum("count")),
-        cases=_per_hospital(this_year.filter(metric=CASE), Sum("count")),
+        volume=_per_hospital_sum(*this_year, BUSINESS_ACTIONS),
+        cases=_per_hospital_sum(*this_year, {CASE}),
     ).order_by(RESOURCE_ORDERS.get(order, RESOURCE_ORDERS["name"]), "name")
+
+
+def _year(year: int) -> tuple[date, date]:
+    return date(year, 1, 1), date(year, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -471,17 +536,15 @@ def resource_profile(user: User, hospital: Hospital) -> ResourceProfile:
         for code, n in staff.values_list("title").annotate(n=Count("id")).order_by("-n", "title")
     ]
     assessment = latest_assessment_of(hospital)
-    today = timezone.localdate()
-    this_start, last_start = today.replace(month=1, day=1), date(today.year - 1, 1, 1)
-    completed = (
-        DailyRollup.objects.filter(hospital=hospital, metric=CASE, date__gte=last_start)
-        .values_list("kind")
-        .annotate(
-            this=Sum("count", filter=Q(date__gte=this_start)),
-            last=Sum("count", filter=Q(date__lt=this_start)),
-        )
-        .order_by("kind")
-    )
+    year = timezone.localdate().year
+    completed: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in _rollup_sums(
+        Filters(start=date(year - 1, 1, 1), end=date(year, 12, 31), hospital=hospital),
+        {"this": _year(year), "last": _year(year - 1)},
+        ("kind",),
+        metrics={CASE},
+    ):
+        completed[row["kind"]][row["period"]] += row["n"]
     kinds = {k.code: k.label for k in all_kinds()}
     application = Application.objects.filter(hospital=hospital).only("beds").first()
     return ResourceProfile(
@@ -492,6 +555,7 @@ def resource_profile(user: User, hospital: Hospital) -> ResourceProfile:
         assessment=answers_by_section(assessment) if assessment else [],
         assessment_year=assessment.year if assessment else None,
         volumes=[
-            (str(kinds.get(code, code)), this or 0, last or 0) for code, this, last in completed
+            (str(kinds.get(code, code)), completed[code]["this"], completed[code]["last"])
+            for code in sorted(completed)
         ],
     )

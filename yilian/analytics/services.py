@@ -1,8 +1,9 @@
 """Writing the activity log. ``record_activity`` appends one event and counts it in its
-day's rollup in the caller's transaction; ``rebuild_rollups`` recomputes every rollup from
-the events (the incremental and the rebuilt figures are the same by construction: one
-rule, ``_rollup_key``, decides where an event is counted). A rollup keeps the number of its
-events and the sum of their amounts (seconds watched, tenths of a credit)."""
+day's and its month's rollups in the caller's transaction; ``rebuild_rollups`` recomputes
+every rollup from the events (the incremental and the rebuilt figures are the same by
+construction: one rule, ``_day``, decides on which day an event is counted, and a month's
+rollup is the sum of its days'). A rollup keeps the number of its events and the sum of
+their amounts (seconds watched, tenths of a credit)."""
 
 from __future__ import annotations
 
@@ -11,21 +12,27 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import Count, Sum
-from django.db.models.functions import TruncDate
+from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
 from yilian.accounts.models import User
 from yilian.orgs.models import Hospital
 
-from .models import CREDIT_UNITS, ActivityEvent, DailyRollup, Metric
+from .models import CREDIT_UNITS, ActivityEvent, DailyRollup, Metric, MonthlyRollup
 
-_TABLE = DailyRollup._meta.db_table
-_UPSERT = (
-    f"INSERT INTO {_TABLE} (date, hospital_id, kind, metric, count, total) "  # noqa: S608
-    "VALUES (%s, %s, %s, %s, 1, %s) "
-    "ON CONFLICT (date, hospital_id, kind, metric) "
-    f"DO UPDATE SET count = {_TABLE}.count + 1, total = {_TABLE}.total + excluded.total"
-)
+
+def _upsert(table: str, period: str) -> str:
+    """Count one event (its amount given) in the row of ``table`` keyed by ``period``."""
+    return (
+        f"INSERT INTO {table} ({period}, hospital_id, kind, metric, count, total) "  # noqa: S608
+        "VALUES (%s, %s, %s, %s, 1, %s) "
+        f"ON CONFLICT ({period}, hospital_id, kind, metric) "
+        f"DO UPDATE SET count = {table}.count + 1, total = {table}.total + excluded.total"
+    )
+
+
+_DAILY_UPSERT = _upsert(DailyRollup._meta.db_table, "date")
+_MONTHLY_UPSERT = _upsert(MonthlyRollup._meta.db_table, "month")
 
 
 def record_activity(
@@ -53,9 +60,11 @@ def record_activity(
             amount=amount,
         )
         if hospital_id is not None:
+            day = _day(event.occurred_at)
             with connection.cursor() as cursor:
+                cursor.execute(_DAILY_UPSERT, [day, hospital_id, kind, action, amount])
                 cursor.execute(
-                    _UPSERT, [_day(event.occurred_at), hospital_id, kind, action, amount]
+                    _MONTHLY_UPSERT, [day.replace(day=1), hospital_id, kind, action, amount]
                 )
     return event
 
@@ -104,7 +113,8 @@ def _day(moment: datetime) -> date:
 
 
 def rebuild_rollups() -> int:
-    """Recompute every rollup from the events in one statement; returns the rows written."""
+    """Recompute the daily rollups from the events and the monthly ones from the daily
+    (one statement each, in one transaction); returns the daily rows written."""
     by_day = (
         ActivityEvent.objects.filter(hospital__isnull=False)
         .annotate(day=TruncDate("occurred_at", tzinfo=timezone.get_current_timezone()))
@@ -112,12 +122,22 @@ def rebuild_rollups() -> int:
         .annotate(n=Count("id"), total=Sum("amount"))
         .order_by()
     )
-    select, params = by_day.query.sql_with_params()
-    table = DailyRollup._meta.db_table
+    by_month = (
+        DailyRollup.objects.annotate(first_day=TruncMonth("date"))
+        .values_list("first_day", "hospital_id", "kind", "metric")
+        .annotate(n=Sum("count"), total=Sum("total"))
+        .order_by("first_day")  # in month order, as they accumulate in use
+    )
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (unfiltered: truncates fast)
-        cursor.execute(
-            f"INSERT INTO {table} (date, hospital_id, kind, metric, count, total) {select}",
-            params,
-        )
+        for model, period, rows in (
+            (DailyRollup, "date", by_day),
+            (MonthlyRollup, "month", by_month),
+        ):
+            select, params = rows.query.sql_with_params()
+            table = model._meta.db_table
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (unfiltered: truncates fast)
+            cursor.execute(
+                f"INSERT INTO {table} ({period}, hospital_id, kind, metric, count, total) {select}",
+                params,
+            )
     return DailyRollup.objects.count()

@@ -1,6 +1,7 @@
 """The benchmark dataset (``bench/seed.py``) at a tiny scale, written into the test
-database: what it says it wrote is there, its rollups are what ``rebuild_rollups`` computes
-from its events, and the fixtures the load scenarios use work."""
+database: what it says it wrote is there, its daily and monthly rollups are what
+``rebuild_rollups`` computes from its events, and the fixtures the load scenarios use
+work."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.db.models import Count, F
 from django.urls import reverse
 
 from yilian.accounts.models import User
-from yilian.analytics.models import ActivityEvent, DailyRollup
+from yilian.analytics.models import ActivityEvent, DailyRollup, MonthlyRollup
 from yilian.analytics.services import rebuild_rollups
 from yilian.api.tokens import find_token
 from yilian.orgs.models import Hospital, Team
@@ -48,6 +49,14 @@ def dataset() -> dict[str, Any]:
 def _rollup_rows() -> set[tuple[Any, ...]]:
     return set(
         DailyRollup.objects.values_list("date", "hospital_id", "kind", "metric", "count", "total")
+    )
+
+
+def _monthly_rows() -> set[tuple[Any, ...]]:
+    return set(
+        MonthlyRollup.objects.values_list(
+            "month", "hospital_id", "kind", "metric", "count", "total"
+        )
     )
 
 
@@ -88,10 +97,12 @@ def test_the_documents_follow_the_status(dataset):
 
 
 def test_the_rollups_are_what_rebuild_rollups_computes(dataset):
-    written = _rollup_rows()
+    written, written_monthly = _rollup_rows(), _monthly_rows()
     assert written
+    assert len({row[0] for row in written_monthly}) > 12  # the history spans years
     rebuild_rollups()
     assert _rollup_rows() == written
+    assert _monthly_rows() == written_monthly
 
 
 def test_the_fixtures_work(dataset, client):

@@ -5,12 +5,14 @@ business volume — in a fixed number of queries, scoped for hospital admins."""
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from freezegun import freeze_time
 
 from yilian.accession import services as accession
 from yilian.accession.models import Assessment
@@ -25,6 +27,7 @@ from yilian.orgs.tests.factories import DepartmentFactory, HospitalFactory
 
 URL = reverse("analytics:resources")
 pytestmark = pytest.mark.django_db
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _this_year(month: int = 1) -> datetime:
@@ -156,3 +159,29 @@ def test_a_hospital_admin_without_a_hospital_sees_nothing(login, make_user, hosp
         reverse("analytics:resources_export", args=["csv"]),
     ):
         assert login(admin).get(url).status_code == 403
+
+
+@freeze_time("2026-11-26 10:00:00+08:00")
+def test_this_year_and_last_are_counted_to_the_day(manager, hospital_a, hospital_b):
+    """This year and last, read from the monthly rollups: events minutes either side of a
+    new year count in their own year."""
+    moments = {
+        (2024, 12, 31, 23, 55): ("referral", "complete"),  # the year before last
+        (2025, 1, 1, 0, 5): ("referral", "complete"),
+        (2025, 12, 31, 23, 55): ("consultation", "complete"),
+        (2026, 1, 1, 0, 5): ("consultation", "complete"),
+        (2026, 6, 15, 9, 0): ("consultation", "submit"),
+        (2026, 11, 26, 9, 0): ("referral", "complete"),  # today
+        (2026, 11, 3, 9, 0): ("referral", "approve"),
+    }
+    for (year, month, day, hour, minute), (kind, action) in moments.items():
+        at = datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
+        record_activity(action=action, user=None, hospital=hospital_a, kind=kind, at=at)
+    record_activity(action="complete", user=None, hospital=hospital_b, kind="referral")
+
+    profile = resource_profile(manager, hospital_a)
+    rows = {h.pk: h for h in resource_profiles(manager)}
+
+    assert profile.volumes == [("Remote consultation", 1, 1), ("Two-way referral", 1, 1)]
+    assert (rows[hospital_a.pk].volume, rows[hospital_a.pk].cases) == (4, 2)
+    assert (rows[hospital_b.pk].volume, rows[hospital_b.pk].cases) == (1, 1)
