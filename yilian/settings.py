@@ -279,6 +279,11 @@ YILIAN_BACKUP_DIR = Path(env_str("YILIAN_BACKUP_DIR") or DATA_DIR / "backups")
 # The audit trail: entries older than this many days are moved into archive files by
 # manage.py archive_audit (at least 183 days, i.e. six months; a system check refuses less).
 YILIAN_AUDIT_RETENTION_DAYS = env_int("YILIAN_AUDIT_RETENTION_DAYS", 365)
+# The application-effect dashboard is rebuilt at most this often per filter set (0: on
+# every request; the tests' default, so each test sees its own events).
+YILIAN_DASHBOARD_CACHE_SECONDS = env_int(
+    "YILIAN_DASHBOARD_CACHE_SECONDS", 0 if YILIAN_ENV == "test" else 60
+)
 YILIAN_AUDIT_ARCHIVE_DIR = Path(env_str("YILIAN_AUDIT_ARCHIVE_DIR") or YILIAN_BACKUP_DIR / "audit")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -16,6 +16,8 @@ from datetime import date, datetime, timedelta
 from functools import reduce
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models import expressions as sql
@@ -25,6 +27,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from yilian.accession.models import Application
@@ -179,6 +182,7 @@ class Dashboard:
     scope_hospital: Hospital | None = None
     # The teaching figures per hospital tier (participations, watch hours, credits).
     teaching_tiers: list[TierFigures] = field(default_factory=list)
+    built_at: datetime = field(default_factory=timezone.now)
 
 
 TEACHING_FIGURES = ("training", "watch_hours", "credits")
@@ -404,6 +408,40 @@ def dashboard(filters: Filters, *, scope_hospital: Hospital | None = None) -> Da
         scope_hospital=scope_hospital,
         teaching_tiers=teaching_by_tier(filters),
     )
+
+
+def dashboard_for_page(filters: Filters, *, scope_hospital: Hospital | None = None) -> Dashboard:
+    """``dashboard``, built at most once per ``YILIAN_DASHBOARD_CACHE_SECONDS`` (60 by
+    default) for each filter set, scope and language: summing a year of rollups over a
+    thousand hospitals takes the database most of a second, and the figures of a year do
+    not need to be newer than a minute; its exports give what the page shows. 0 builds it
+    on every request."""
+    seconds = settings.YILIAN_DASHBOARD_CACHE_SECONDS
+    if not seconds:
+        return dashboard(filters, scope_hospital=scope_hospital)
+    place = filters.hospital.pk if filters.hospital else ""
+    scope = scope_hospital.pk if scope_hospital else ""
+    key = ":".join(
+        map(
+            str,
+            (
+                "analytics:dashboard:v1",
+                get_language(),
+                filters.start,
+                filters.end,
+                filters.province,
+                filters.tier,
+                place,
+                filters.kind,
+                scope,
+            ),
+        )
+    )
+    board = cache.get(key)
+    if board is None:
+        board = dashboard(filters, scope_hospital=scope_hospital)
+        cache.set(key, board, seconds)
+    return board
 
 
 def _tier_averages(filters: Filters, hospital: Hospital) -> dict[str, float]:

@@ -24,7 +24,7 @@ def _dashboard(request: HttpRequest) -> tuple[DashboardFilterForm, selectors.Das
     user: User = request.user  # type: ignore[assignment]
     scope = selectors.dashboard_scope(user)
     form = DashboardFilterForm(request.GET or None, scoped=scope is not None)
-    return form, selectors.dashboard(form.filters(), scope_hospital=scope)
+    return form, selectors.dashboard_for_page(form.filters(), scope_hospital=scope)
 
 
 @require_GET

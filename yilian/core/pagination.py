@@ -31,7 +31,7 @@ class CappedPaginator(Paginator):
         return self.count > self.cap
 
     @cached_property
-    def num_pages(self) -> int:  # type: ignore[override]
+    def num_pages(self) -> int:
         if self.is_capped:
             return max(1, self.cap // self.per_page)
         return super().num_pages

@@ -4,9 +4,11 @@ active members), who may open it, its filters and its exports."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, datetime, time
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -222,3 +224,33 @@ def test_a_business_filter_keeps_logins_and_that_business_only(login, manager, h
         return page.one(data_figure=key).find(data_current=True).text
 
     assert (current("interactions"), current("training"), current("logins")) == ("1", "0", "2")
+
+
+def test_the_page_is_built_once_a_minute_per_filter_set(login, manager, hospital_a, settings):
+    """With ``YILIAN_DASHBOARD_CACHE_SECONDS`` the figures of one filter set are reused until
+    they expire (the page says when they were computed); other filters are built afresh."""
+    settings.YILIAN_DASHBOARD_CACHE_SECONDS = 60
+    cache.clear()
+    period = {"start": "2026-01-01", "end": "2026-06-30"}
+    record_activity(
+        action="complete", user=None, hospital=hospital_a, kind="consultation",
+        at=_at(date(2026, 3, 2)),
+    )  # fmt: skip
+    client = login(manager)
+
+    def consultations(query):
+        page = parse(client.get(URL, query))
+        return page.one(data_figure="consultations").find(data_current=True).text, page
+
+    first, page = consultations(period)
+    record_activity(
+        action="complete", user=None, hospital=hospital_a, kind="consultation",
+        at=_at(date(2026, 3, 3)),
+    )  # fmt: skip
+    again, _ = consultations(period)
+    other, _ = consultations({**period, "end": "2026-06-29"})
+    cache.clear()
+    fresh, _ = consultations(period)
+
+    assert (first, again, other, fresh) == ("1", "1", "2", "2")
+    assert re.search(r"\b\d\d:\d\d\b", page.one(data_built_at=True).text)

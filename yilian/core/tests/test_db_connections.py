@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from typing import Any
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -16,12 +17,12 @@ from django.db import connection
 
 from yilian.core.db_router import pool_connections, postgresql_sessions
 
-POSTGRES = {"ENGINE": "django.db.backends.postgresql", "NAME": "yilian"}
-SQLITE = {"ENGINE": "django.db.backends.sqlite3", "NAME": "yilian.sqlite3"}
+POSTGRES: dict[str, Any] = {"ENGINE": "django.db.backends.postgresql", "NAME": "yilian"}
+SQLITE: dict[str, Any] = {"ENGINE": "django.db.backends.sqlite3", "NAME": "yilian.sqlite3"}
 
 
 def test_postgresql_sessions_run_without_jit_and_keep_other_options():
-    databases = {
+    databases: dict[str, dict[str, Any]] = {
         "default": {**POSTGRES},
         "replica": {**POSTGRES, "OPTIONS": {"options": "-c statement_timeout=5000"}},
         "local": {**SQLITE},
@@ -41,7 +42,7 @@ def test_the_applications_postgresql_connection_has_jit_off(db):
 
 
 def test_every_postgresql_alias_gets_a_pool_and_sqlite_none():
-    databases = {
+    databases: dict[str, dict[str, Any]] = {
         "default": {**POSTGRES},
         "replica": {**POSTGRES, "OPTIONS": {"sslmode": "require"}},
     }
