@@ -56,11 +56,35 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     if FRONT not in ("thread", "nginx"):
         raise pytest.UsageError("YILIAN_E2E_FRONT is 'thread' (the default) or 'nginx'.")
-    if FRONT == "nginx" and not os.environ.get("REDIS_URL"):
+    if FRONT == "nginx":
+        _check_nginx_front()
+
+
+def _check_nginx_front() -> None:
+    """The production front needs nginx and a Redis server that answers: say so before
+    any test runs rather than failing in the first one."""
+    import redis
+
+    from e2e.front import NGINX
+
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
         raise pytest.UsageError(
             "YILIAN_E2E_FRONT=nginx needs REDIS_URL: the worker processes and the tests "
             "share the channel layer and the cache."
         )
+    if not os.access(NGINX, os.X_OK):
+        raise pytest.UsageError(
+            f"YILIAN_E2E_FRONT=nginx needs nginx, not found at {NGINX}: install it "
+            "(Debian: nginx-light) or name its binary in YILIAN_NGINX."
+        )
+    try:
+        redis.Redis.from_url(redis_url, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        raise pytest.UsageError(
+            f"YILIAN_E2E_FRONT=nginx needs the Redis server that REDIS_URL names, which does "
+            f"not answer ({exc})."
+        ) from exc
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -101,39 +125,39 @@ class AsgiServer:
 
 
 @pytest.fixture(scope="session")
-def asgi_server(django_db_setup, django_db_blocker) -> Iterator[AsgiServer | NginxFront]:
+def front() -> AsgiServer | NginxFront:
+    """The server of this run, not started yet: ``asgi_server`` starts it."""
     if FRONT == "nginx":
         from django.conf import settings
-        from django.db import connection
 
-        server: AsgiServer | NginxFront = NginxFront(
-            connection.settings_dict["NAME"], settings.REDIS_URL
-        )
-    else:
-        server = AsgiServer()
+        return NginxFront(settings.DATABASES["default"]["TEST"]["NAME"], settings.REDIS_URL)
+    return AsgiServer()
+
+
+@pytest.fixture(scope="session")
+def asgi_server(front, django_db_setup) -> Iterator[AsgiServer | NginxFront]:
     try:
-        server.start()
+        front.start()
     except Exception:
-        if isinstance(server, NginxFront):
-            print(server.logs())
-        server.stop()
+        if isinstance(front, NginxFront):
+            print(front.logs())
+        front.stop()
         raise
-    yield server
-    server.stop()
+    yield front
+    front.stop()
 
 
 @pytest.fixture(autouse=True)
-def _server_settings(settings, request) -> Iterator[None]:
+def _server_settings(settings, front) -> Iterator[None]:
     """The server runs with SERVER_SETTINGS, and starts each test with no messages sent and
     no counts in its cache. Behind nginx the workers' stored files live in the front's data
-    folder: the test's own writes go there too. (The thread server is left to ``live_url``:
-    started from an autouse fixture it would come up before the test's database fixtures,
-    and the rows restored after each flush would be missing.)"""
+    folder: the test's own writes go there too. (The server itself is started by
+    ``live_url``, after the test's database fixtures: started from here it would come up
+    before them, and the rows restored after each flush would be missing.)"""
     for name, value in SERVER_SETTINGS.items():
         setattr(settings, name, value)
     outbox.clear()
-    if FRONT == "nginx":
-        front = request.getfixturevalue("asgi_server")
+    if isinstance(front, NginxFront):
         settings.MEDIA_ROOT = front.media_root
         _clear_server_cache(settings.REDIS_URL)
     yield
