@@ -14,14 +14,14 @@ XDIST ?= -n 2
 BENCH_SCALE ?= 1.0
 BENCH_DURATION ?= 20
 
-.PHONY: help run test lint format test-sqlite test-postgres e2e e2e-nginx e2e-media bench messages makemessages vendor clean
+.PHONY: help run test lint format test-sqlite test-postgres e2e e2e-thread e2e-media bench messages makemessages vendor clean
 
 help:
 	@echo "make run    — migrate, seed the demo alliance, serve http://$(HOST):$(PORT) with a task worker"
 	@echo "make test   — lint, the suite on SQLite, again on PostgreSQL (+Redis), then the browser tests"
 	@echo "make lint   — ruff, manage.py check, makemigrations --check, mypy"
-	@echo "make e2e    — only the browser tests"
-	@echo "make e2e-nginx — the browser tests through nginx (deploy/nginx/) and two uvicorn workers"
+	@echo "make e2e    — only the browser tests (through nginx and two uvicorn workers when both nginx and Redis are here)"
+	@echo "make e2e-thread — the browser tests with the app in a thread of the test process"
 	@echo "make e2e-media — WebRTC/Janus/TURN tests in a loopback-only network namespace (root)"
 	@echo "make bench  — seed PostgreSQL, serve as in production, load it, report (docs/performance.md)"
 
@@ -68,20 +68,21 @@ test-postgres: $(VENV)/.installed messages
 	  elif [ "$$CI" = "true" ]; then echo "Redis is required in CI"; exit 1; fi; \
 	DATABASE_URL="$(PG_URL)" REDIS_URL="$$redis" $(PY) -m pytest yilian $(XDIST) -q
 
-# Through the production front (nginx with deploy/nginx's site configuration before two
-# uvicorn worker processes, Redis channel layer and cache) when nginx and Redis are here —
-# required in CI — otherwise with the app served in a thread of the test process.
+# Through the production front — nginx with deploy/nginx's site configuration before two
+# uvicorn worker processes, Redis for the channel layer and cache — when nginx and Redis are
+# here (required in CI); otherwise with the app served in a thread of the test process.
 e2e: $(VENV)/.installed messages
-	@echo "=== Browser tests (Chromium) ==="
-	YILIAN_TEST_DB_NAME=$$(mktemp -u /tmp/yilian-e2e-XXXXXX.sqlite3) $(PY) -m pytest e2e -q
+	@if command -v nginx >/dev/null 2>&1 && $(PY) scripts/service_up.py "$(REDIS_E2E_URL)"; then \
+	  echo "=== Browser tests (Chromium) through nginx and two ASGI workers ==="; \
+	  front="YILIAN_E2E_FRONT=nginx REDIS_URL=$(REDIS_E2E_URL)"; \
+	elif [ "$$CI" = "true" ]; then echo "nginx and Redis ($(REDIS_E2E_URL)) are required in CI"; exit 1; \
+	else echo "=== Browser tests (Chromium), app in a thread (no nginx or Redis here) ==="; front=""; fi; \
+	env $$front YILIAN_TEST_DB_NAME=$$(mktemp -u /tmp/yilian-e2e-XXXXXX.sqlite3) $(PY) -m pytest e2e -q --ignore=e2e/media
 
-# The browser tests through the production front: nginx from deploy/nginx/ in front of two
-# uvicorn workers sharing the test database, with Redis for the channel layer and cache.
-e2e-nginx: $(VENV)/.installed messages
-	@$(PY) scripts/service_up.py "$(REDIS_E2E_URL)" || { echo "Redis ($(REDIS_E2E_URL)) is needed"; exit 1; }
-	@echo "=== Browser tests (Chromium) through nginx and two ASGI workers ==="
-	YILIAN_E2E_FRONT=nginx REDIS_URL="$(REDIS_E2E_URL)" \
-	  YILIAN_TEST_DB_NAME=$$(mktemp -u /tmp/yilian-e2e-XXXXXX.sqlite3) $(PY) -m pytest e2e -q --ignore=e2e/media
+# The browser tests with the app in a thread of the test process (no nginx, no Redis).
+e2e-thread: $(VENV)/.installed messages
+	@echo "=== Browser tests (Chromium), app in a thread ==="
+	YILIAN_TEST_DB_NAME=$$(mktemp -u /tmp/yilian-e2e-XXXXXX.sqlite3) $(PY) -m pytest e2e -q --ignore=e2e/media
 
 # Media tests see nothing but loopback: the web server, Janus, coturn and Chromium all run in
 # a private network namespace (Chromium and Janus offer every interface as a candidate).
