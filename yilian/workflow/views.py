@@ -18,9 +18,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
 from django.utils.timesince import timesince, timeuntil
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -104,16 +104,12 @@ def _rows(
     paths = _Paths()
     statuses = {value: str(label) for value, label in Status.choices}
     urgencies = {value: str(label) for value, label in Urgency.choices}
-    labels: dict[str, str] = {}
-
-    def label(action: str) -> str:
-        if action not in labels:
-            labels[action] = capfirst(str(Action(action).label))
-        return labels[action]
+    labels = {a.value: capfirst(str(a.label)) for a in Action}
 
     rows = []
     for r in requests:
         allowed = actions.get(r.pk, []) if actions is not None else []
+        one_tap = [a for a in allowed if a in ONE_TAP_ACTIONS]
         due = selectors.due_at(r)
         overdue = selectors.is_overdue(r, now)
         rows.append(
@@ -126,10 +122,8 @@ def _rows(
                 due=due,
                 overdue=overdue,
                 due_text=_due_text(due, overdue, now),
-                one_tap=[
-                    (a, paths.act(r.public_id, a), label(a)) for a in allowed if a in ONE_TAP_ACTIONS
-                ],
-                other_actions=[(a, label(a)) for a in allowed if a not in ONE_TAP_ACTIONS],
+                one_tap=[(a, paths.act(r.public_id, a), labels[a]) for a in one_tap],
+                other_actions=[(a, labels[a]) for a in allowed if a not in ONE_TAP_ACTIONS],
             )
         )
     return rows
