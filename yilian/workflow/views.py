@@ -19,6 +19,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import capfirst
+from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -45,14 +47,37 @@ from .services import EDITABLE_STATUSES, StaleRequest, TransitionError, transiti
 
 @dataclass(frozen=True)
 class Row:
-    """One request on a list, with what the list shows beside it."""
+    """One request on a list, with what the list shows beside it — worked out once here,
+    since the page shows every row twice (the PC table and the phone cards)."""
 
     request: BusinessRequest
     kind_label: Any
+    detail_url: str
+    status_label: str
+    urgency_label: str
     due: datetime | None
     overdue: bool
-    one_tap: list[str]
-    other_actions: list[str]
+    due_text: str
+    one_tap: list[tuple[str, str, str]]  # (action, the action's path, its button label)
+    other_actions: list[tuple[str, str]]  # (action, its label): a link to the request page
+
+
+class _Paths:
+    """Request and action paths for a whole list from one ``reverse`` each, instead of one
+    per link (two to five links a row)."""
+
+    _ID = "00000000-0000-0000-0000-000000000000"
+    _ACTION = "action-placeholder"
+
+    def __init__(self) -> None:
+        self._detail = reverse("workflow:detail", args=[self._ID])
+        self._act = reverse("workflow:act", args=[self._ID, self._ACTION])
+
+    def detail(self, public_id: Any) -> str:
+        return self._detail.replace(self._ID, str(public_id))
+
+    def act(self, public_id: Any, action: str) -> str:
+        return self._act.replace(self._ID, str(public_id)).replace(self._ACTION, action)
 
 
 def _kind_label(code: str) -> Any:
@@ -62,20 +87,43 @@ def _kind_label(code: str) -> Any:
         return code
 
 
-def _rows(user: Any, requests: list[BusinessRequest]) -> list[Row]:
-    actions = selectors.actions_for_rows(user, requests)
+def _due_text(due: datetime | None, overdue: bool, now: datetime) -> str:
+    if due is None:
+        return ""
+    if overdue:
+        return gettext("overdue by %(late)s") % {"late": timesince(due, now)}
+    return gettext("due in %(left)s") % {"left": timeuntil(due, now)}
+
+
+def _rows(
+    requests: list[BusinessRequest], actions: dict[int, list[str]] | None = None
+) -> list[Row]:
+    """The rows of a list; ``actions`` (what the user may do with each request, by pk)
+    when the list offers them."""
     now = timezone.now()
+    paths = _Paths()
+    statuses = {value: str(label) for value, label in Status.choices}
+    urgencies = {value: str(label) for value, label in Urgency.choices}
+    labels = {a.value: capfirst(str(a.label)) for a in Action}
+
     rows = []
     for r in requests:
-        allowed = actions.get(r.pk, [])
+        allowed = actions.get(r.pk, []) if actions is not None else []
+        one_tap = [a for a in allowed if a in ONE_TAP_ACTIONS]
+        due = selectors.due_at(r)
+        overdue = selectors.is_overdue(r, now)
         rows.append(
             Row(
                 request=r,
                 kind_label=_kind_label(r.kind),
-                due=selectors.due_at(r),
-                overdue=selectors.is_overdue(r, now),
-                one_tap=[a for a in allowed if a in ONE_TAP_ACTIONS],
-                other_actions=[a for a in allowed if a not in ONE_TAP_ACTIONS],
+                detail_url=paths.detail(r.public_id),
+                status_label=statuses.get(r.status, r.status),
+                urgency_label=urgencies.get(r.urgency, r.urgency),
+                due=due,
+                overdue=overdue,
+                due_text=_due_text(due, overdue, now),
+                one_tap=[(a, paths.act(r.public_id, a), labels[a]) for a in one_tap],
+                other_actions=[(a, labels[a]) for a in allowed if a not in ONE_TAP_ACTIONS],
             )
         )
     return rows
@@ -102,7 +150,8 @@ def workbench(request: HttpRequest) -> HttpResponse:
     page = rows = None
     if current:
         page = paginate(request, selectors.workbench_requests(user, current, **filters))
-        rows = _rows(user, list(page.object_list))
+        requests = list(page.object_list)
+        rows = _rows(requests, selectors.actions_for_rows(user, requests))
     context = {
         "queues": [(q, counts.get(q.key, 0)) for q in queues],
         "current": current,
@@ -132,10 +181,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
     requests = list(page.object_list)
     context = {
         "page": page,
-        "rows": [
-            Row(r, _kind_label(r.kind), selectors.due_at(r), selectors.is_overdue(r), [], [])
-            for r in requests
-        ],
+        "rows": _rows(requests),
         "filters": filters,
         "kinds": all_kinds(),
         "statuses": Status.choices,

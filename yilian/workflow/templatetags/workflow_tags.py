@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from html import escape
+from typing import Any
 
 from django import template
 from django.utils import formats, timezone
+from django.utils.safestring import SafeString, mark_safe
 
 from yilian.workflow.models import Action, Status, Urgency
 
@@ -50,6 +53,19 @@ def action_label(action: str) -> str:
         return str(Action(action).label)
     except ValueError:
         return action
+
+
+@register.simple_tag
+def hospital_options(hospitals: list[Any], selected: str) -> SafeString:
+    """The ``<option>`` of each hospital for a filter, ``selected`` (a public id) marked.
+    The platform roles' list offers a thousand: one string join, names escaped as the
+    template would, instead of a template loop (most of the page's rendering time)."""
+    options = []
+    for h in hospitals:
+        value = str(h.public_id)
+        chosen = " selected" if value == selected else ""
+        options.append(f'<option value="{value}"{chosen}>{escape(h.name)}</option>')
+    return mark_safe("".join(options))  # noqa: S308 — the names are escaped above
 
 
 @register.simple_tag

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from yilian.core.tests.html import parse
+from yilian.orgs.models import Hospital
 from yilian.workflow.models import Status
 from yilian.workflow.services import create_request
 
@@ -57,6 +58,23 @@ def test_platform_roles_filter_by_hospital(loop, client, staff_b, hospital_b):
     assert str(hospital_b.public_id) in options
     assert _ids(client.get(URL + f"?hospital={hospital_b.public_id}")) == {str(theirs.public_id)}
     assert _ids(client.get(URL + "?hospital=not-a-uuid")) == set()
+
+
+def test_hospital_filter_shows_the_chosen_hospital_and_escapes_names(
+    loop, client, staff_b, hospital_b
+):
+    loop.at(Status.SUBMITTED)
+    create_request(kind=ROUTED, applicant=staff_b, title="乙院会诊")
+    Hospital.objects.filter(pk=hospital_b.pk).update(name="平阳<b>县</b>&医院")
+    client.force_login(loop.manager)
+
+    response = client.get(URL + f"?hospital={hospital_b.public_id}")
+
+    select = parse(response).one("select", name="hospital")
+    chosen = select.find_all("option", selected=True)
+    assert [o.get("value") for o in chosen] == [str(hospital_b.public_id)]
+    assert chosen[0].text == "平阳<b>县</b>&医院"
+    assert chosen[0].find_all("b") == []
 
 
 def test_hospital_filter_is_not_offered_to_hospital_staff(loop, client, staff_b, hospital_b):
