@@ -123,19 +123,57 @@ class Queue:
     key: str
     label: Promise
     order: tuple[str, ...]
+    # The statuses its requests can be in (``_queue_filter`` says which; None: any) — the
+    # overdue ordering needs the deadlines of these only.
+    statuses: frozenset[str] | None = None
 
 
 QUEUES: dict[str, Queue] = {
     q.key: q
     for q in (
-        Queue("to_review", _("To review"), ("urgency_rank", "submitted_at", "id")),
-        Queue("to_dispatch", _("To dispatch"), ("urgency_rank", "reviewed_at", "id")),
-        Queue("to_confirm", _("To confirm"), ("urgency_rank", "dispatched_at", "id")),
-        Queue("to_publish", _("To publish"), ("scheduled_start", "confirmed_at", "id")),
-        Queue("today", _("Today's sessions"), ("scheduled_start", "id")),
-        Queue("to_write_opinion", _("Opinions to write"), ("urgency_rank", "started_at", "id")),
-        Queue("to_give_feedback", _("Feedback to give"), ("completed_at", "id")),
-        Queue("to_qc", _("Quality control"), ("feedback_at", "id")),
+        Queue(
+            "to_review",
+            _("To review"),
+            ("urgency_rank", "submitted_at", "id"),
+            frozenset({S.SUBMITTED}),
+        ),
+        Queue(
+            "to_dispatch",
+            _("To dispatch"),
+            ("urgency_rank", "reviewed_at", "id"),
+            frozenset({S.APPROVED, S.DECLINED}),
+        ),
+        Queue(
+            "to_confirm",
+            _("To confirm"),
+            ("urgency_rank", "dispatched_at", "id"),
+            frozenset({S.DISPATCHED}),
+        ),
+        Queue(
+            "to_publish",
+            _("To publish"),
+            ("scheduled_start", "confirmed_at", "id"),
+            frozenset({S.CONFIRMED}),
+        ),
+        Queue(
+            "today",
+            _("Today's sessions"),
+            ("scheduled_start", "id"),
+            frozenset({S.CONFIRMED, S.PUBLISHED, S.IN_PROGRESS}),
+        ),
+        Queue(
+            "to_write_opinion",
+            _("Opinions to write"),
+            ("urgency_rank", "started_at", "id"),
+            frozenset({S.IN_PROGRESS, S.COMPLETED}),
+        ),
+        Queue(
+            "to_give_feedback",
+            _("Feedback to give"),
+            ("completed_at", "id"),
+            frozenset({S.COMPLETED}),
+        ),
+        Queue("to_qc", _("Quality control"), ("feedback_at", "id"), frozenset({S.FEEDBACK_GIVEN})),
         Queue("mine", _("My requests"), ("-created_at", "-id")),
     )
 }
@@ -288,15 +326,18 @@ def may_attach_files(user: User, request: Any) -> bool:
 # --- pages -----------------------------------------------------------------------------
 
 
-def overdue_condition(now: datetime | None = None) -> Q | None:
+def overdue_condition(
+    now: datetime | None = None, statuses: frozenset[str] | None = None
+) -> Q | None:
     """The requests ``is_overdue`` marks, as a condition the database can order by (None:
-    no registered kind has an SLA). Mirrors ``due_at``: per kind, per waiting status, and
-    per urgency where the kind's deadline depends on it."""
+    no registered kind has an SLA) — among requests in ``statuses`` when given (a smaller
+    condition for a queue whose requests can only be in those). Mirrors ``due_at``: per
+    kind, per waiting status, and per urgency where the kind's deadline depends on it."""
     now = now or timezone.now()
     condition = Q()
     for kind in all_kinds():
         for status in S.values:
-            if status in TERMINAL_STATUSES:
+            if status in TERMINAL_STATUSES or (statuses is not None and status not in statuses):
                 continue
             action = waiting_for(status)
             if action is None:
@@ -317,12 +358,12 @@ def overdue_condition(now: datetime | None = None) -> Q | None:
     return condition or None
 
 
-def _overdue_first(qs: BusinessRequestQuerySet, order: tuple[str, ...]) -> BusinessRequestQuerySet:
-    condition = overdue_condition()
+def _overdue_first(qs: BusinessRequestQuerySet, queue: Queue) -> BusinessRequestQuerySet:
+    condition = overdue_condition(statuses=queue.statuses)
     if condition is None:
-        return qs.order_by(*order)
+        return qs.order_by(*queue.order)
     late = Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
-    return qs.annotate(late=late).order_by("-late", *order)
+    return qs.annotate(late=late).order_by("-late", *queue.order)
 
 
 def _filtered(
@@ -343,7 +384,7 @@ def workbench_requests(
 ) -> BusinessRequestQuerySet:
     """One workbench queue, filtered; overdue requests first, then the queue's own order."""
     qs = _filtered(requests_for_queue(user, queue), kind=kind, urgency=urgency, query=query)
-    return _overdue_first(qs, QUEUES[queue].order)
+    return _overdue_first(qs, QUEUES[queue])
 
 
 def requests_visible_to(

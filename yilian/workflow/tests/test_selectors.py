@@ -164,3 +164,19 @@ def test_sla_deadline_follows_the_kind(loop):
     # no SLA for publishing in this kind
     assert due_at(loop.at(Status.CONFIRMED)) is None
     assert due_at(loop.at(Status.SUBMITTED, kind=MANUAL)) is None
+
+
+@pytest.mark.parametrize(("queue", "owner", "status", "kind"), QUEUE_CASES)
+def test_a_queue_holds_only_the_statuses_it_declares(loop, queue, owner, status, kind):
+    """Its overdue ordering knows only the deadlines of ``Queue.statuses``: a request in any
+    other status must not reach the queue."""
+    user = getattr(loop, owner)
+    for case_status, case_kind in {(c[2], c[3]) for c in QUEUE_CASES}:
+        loop.at(case_status, kind=case_kind)
+    loop.at(Status.CLOSED)
+
+    held = set(requests_for_queue(user, queue).values_list("status", flat=True))
+
+    assert status in held
+    declared = QUEUES[queue].statuses
+    assert declared is None or held <= declared
