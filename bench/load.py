@@ -30,6 +30,7 @@ from bench.stats import summarize
 
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 TIMEOUT = aiohttp.ClientTimeout(total=30)
+SIGNED_OUT = ("/accounts/login/", "/security/two-factor/")
 
 
 def log(message: str) -> None:
@@ -100,9 +101,9 @@ class Client:
         status, location = await self.post(login, data)
         if status != 302 or "login" in location:
             raise RuntimeError(f"sign-in of {phone} refused ({status})")
-        if "/security/two-factor/" in location:
-            if second is None:
-                raise RuntimeError(f"{phone} is asked for a second factor it does not have")
+        # The sign-in form sends everyone on to the page asked for; the second factor is
+        # asked for by the first page after it — give it straight away.
+        if second is not None:
             verify = "/security/two-factor/verify/"
             token = await self.form_token(verify)
             status, location = await self.post(
@@ -260,8 +261,14 @@ class Runner:
                 allow_redirects=False,
             ) as response:
                 await response.read()
-                self._count(str(response.status))
-                return response.status in call.expect
+                outcome = str(response.status)
+                target = urlsplit(response.headers.get("Location", "")).path
+                # A redirect to the sign-in or the second factor is never the answer sought.
+                ok = response.status in call.expect and not target.startswith(SIGNED_OUT)
+                if not ok and target:
+                    outcome += " → " + target
+                self._count(outcome)
+                return ok
         except TimeoutError:
             self._count("timeout")
             raise
