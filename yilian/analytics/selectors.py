@@ -9,6 +9,7 @@ read from the monthly rollups and only the days at its edges from the daily ones
 from __future__ import annotations
 
 import operator
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -410,38 +411,51 @@ def dashboard(filters: Filters, *, scope_hospital: Hospital | None = None) -> Da
     )
 
 
+# A built dashboard is kept this many times its freshness period: while one request
+# rebuilds it, the others are answered with the copy before.
+_KEEP_STALE = 10
+_BUILD_WAIT_S = 30.0
+
+
+def dashboard_cache_key(filters: Filters, scope_hospital: Hospital | None) -> str:
+    place = filters.hospital.pk if filters.hospital else ""
+    scope = scope_hospital.pk if scope_hospital else ""
+    parts = (filters.start, filters.end, filters.province, filters.tier, place, filters.kind)
+    return ":".join(map(str, ("analytics:dashboard:v2", get_language(), *parts, scope)))
+
+
 def dashboard_for_page(filters: Filters, *, scope_hospital: Hospital | None = None) -> Dashboard:
     """``dashboard``, built at most once per ``YILIAN_DASHBOARD_CACHE_SECONDS`` (60 by
     default) for each filter set, scope and language: summing a year of rollups over a
-    thousand hospitals takes the database most of a second, and the figures of a year do
-    not need to be newer than a minute; its exports give what the page shows. 0 builds it
-    on every request."""
+    thousand hospitals takes the database a second or more, and the figures of a year do
+    not need to be newer than a minute (the page says when they were computed); its
+    exports give what the page shows. Once stale, one request rebuilds the copy while the
+    others are answered with the previous one, so a busy minute costs one build, not one
+    per visitor. 0 builds it on every request."""
     seconds = settings.YILIAN_DASHBOARD_CACHE_SECONDS
     if not seconds:
         return dashboard(filters, scope_hospital=scope_hospital)
-    place = filters.hospital.pk if filters.hospital else ""
-    scope = scope_hospital.pk if scope_hospital else ""
-    key = ":".join(
-        map(
-            str,
-            (
-                "analytics:dashboard:v1",
-                get_language(),
-                filters.start,
-                filters.end,
-                filters.province,
-                filters.tier,
-                place,
-                filters.kind,
-                scope,
-            ),
-        )
-    )
-    board = cache.get(key)
-    if board is None:
-        board = dashboard(filters, scope_hospital=scope_hospital)
-        cache.set(key, board, seconds)
-    return board
+    key = dashboard_cache_key(filters, scope_hospital)
+    kept: Dashboard | None = cache.get(key)
+    if kept is not None and (timezone.now() - kept.built_at).total_seconds() < seconds:
+        return kept
+    if cache.add(f"{key}:building", 1, timeout=int(_BUILD_WAIT_S)):
+        try:
+            board = dashboard(filters, scope_hospital=scope_hospital)
+            cache.set(key, board, seconds * _KEEP_STALE)
+        finally:
+            cache.delete(f"{key}:building")
+        return board
+    if kept is not None:
+        return kept  # another request is rebuilding it
+    # The first build of this filter set is under way: wait for it rather than repeat it.
+    deadline = time.monotonic() + _BUILD_WAIT_S
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        kept = cache.get(key)
+        if kept is not None:
+            return kept
+    return dashboard(filters, scope_hospital=scope_hospital)
 
 
 def _tier_averages(filters: Filters, hospital: Hospital) -> dict[str, float]:

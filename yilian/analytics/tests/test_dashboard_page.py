@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.core.cache import cache
@@ -14,6 +14,8 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from yilian.accounts.roles import Role
+from yilian.analytics import selectors
+from yilian.analytics.selectors import Filters
 from yilian.analytics.services import record_activity
 from yilian.core.tests.html import parse
 from yilian.orgs.models import Hospital
@@ -254,3 +256,48 @@ def test_the_page_is_built_once_a_minute_per_filter_set(login, manager, hospital
 
     assert (first, again, other, fresh) == ("1", "1", "2", "2")
     assert re.search(r"\b\d\d:\d\d\b", page.one(data_built_at=True).text)
+
+
+def _complete_consultation(hospital, day: date) -> None:
+    record_activity(
+        action="complete", user=None, hospital=hospital, kind="consultation", at=_at(day)
+    )
+
+
+def _consultations(board) -> int:
+    return next(v.current for v in board.values if v.figure.key == "consultations")
+
+
+def test_a_stale_copy_answers_while_another_request_rebuilds_it(hospital_a, settings, monkeypatch):
+    settings.YILIAN_DASHBOARD_CACHE_SECONDS = 60
+    cache.clear()
+    filters = Filters(start=date(2026, 1, 1), end=date(2026, 6, 30))
+    _complete_consultation(hospital_a, date(2026, 3, 2))
+    first = selectors.dashboard_for_page(filters)
+    _complete_consultation(hospital_a, date(2026, 3, 3))
+    # Two minutes on: the copy is stale, and another request holds the rebuild.
+    later = timezone.now() + timedelta(minutes=2)
+    monkeypatch.setattr(selectors.timezone, "now", lambda: later)
+    building = selectors.dashboard_cache_key(filters, None) + ":building"
+    cache.add(building, 1)
+
+    while_rebuilt = selectors.dashboard_for_page(filters)
+    cache.delete(building)
+    rebuilt = selectors.dashboard_for_page(filters)
+
+    assert [_consultations(b) for b in (first, while_rebuilt, rebuilt)] == [1, 1, 2]
+    assert while_rebuilt.built_at == first.built_at
+
+
+def test_without_a_copy_a_request_waits_for_the_build_under_way(hospital_a, settings, monkeypatch):
+    """… and builds the figures itself if that build never delivers."""
+    settings.YILIAN_DASHBOARD_CACHE_SECONDS = 60
+    cache.clear()
+    monkeypatch.setattr(selectors, "_BUILD_WAIT_S", 0.3)
+    filters = Filters(start=date(2026, 1, 1), end=date(2026, 6, 30))
+    _complete_consultation(hospital_a, date(2026, 3, 2))
+    cache.add(selectors.dashboard_cache_key(filters, None) + ":building", 1)
+
+    board = selectors.dashboard_for_page(filters)
+
+    assert _consultations(board) == 1
