@@ -76,9 +76,11 @@ class ActivityEvent(models.Model):
         super().save(*args, **kwargs)
 
 
-class DailyRollup(models.Model):
+class Rollup(models.Model):
+    """The events of one hospital, business kind and metric in a period: how many, and the
+    sum of their amounts."""
+
     id = models.BigAutoField(primary_key=True)
-    date = models.DateField(_("date"))
     hospital = models.ForeignKey(
         "orgs.Hospital", on_delete=models.CASCADE, related_name="+", verbose_name=_("hospital")
     )
@@ -86,6 +88,16 @@ class DailyRollup(models.Model):
     metric = models.CharField(_("metric"), max_length=20)
     count = models.PositiveBigIntegerField(_("count"), default=0)
     total = models.PositiveBigIntegerField(_("sum of amounts"), default=0, db_default=0)
+
+    class Meta:
+        abstract = True
+
+    def _figures(self) -> str:
+        return f"{self.hospital_id} {self.kind or '-'} {self.metric}={self.count}/{self.total}"
+
+
+class DailyRollup(Rollup):
+    date = models.DateField(_("date"))
 
     class Meta:
         verbose_name = _("daily rollup")
@@ -98,24 +110,13 @@ class DailyRollup(models.Model):
         indexes = [models.Index(fields=["metric", "date"], name="analytics_rollup_metric_idx")]
 
     def __str__(self) -> str:
-        return (
-            f"{self.date} {self.hospital_id} {self.kind or '-'} "
-            f"{self.metric}={self.count}/{self.total}"
-        )
+        return f"{self.date} {self._figures()}"
 
 
-class MonthlyRollup(models.Model):
+class MonthlyRollup(Rollup):
     """The daily rollups of one calendar month added up (``month`` is its first day)."""
 
-    id = models.BigAutoField(primary_key=True)
     month = models.DateField(_("month"))
-    hospital = models.ForeignKey(
-        "orgs.Hospital", on_delete=models.CASCADE, related_name="+", verbose_name=_("hospital")
-    )
-    kind = models.CharField(_("business kind"), max_length=40, blank=True)
-    metric = models.CharField(_("metric"), max_length=20)
-    count = models.PositiveBigIntegerField(_("count"), default=0)
-    total = models.PositiveBigIntegerField(_("sum of amounts"), default=0, db_default=0)
 
     class Meta:
         verbose_name = _("monthly rollup")
@@ -129,7 +130,4 @@ class MonthlyRollup(models.Model):
         indexes = [models.Index(fields=["metric", "month"], name="analytics_monthly_metric_idx")]
 
     def __str__(self) -> str:
-        return (
-            f"{self.month:%Y-%m} {self.hospital_id} {self.kind or '-'} "
-            f"{self.metric}={self.count}/{self.total}"
-        )
+        return f"{self.month:%Y-%m} {self._figures()}"
