@@ -178,6 +178,8 @@ EXEMPT: dict[str, str] = {
     "analytics.ActivityEvent.action": "action code",
     "analytics.DailyRollup.kind": "business kind code",
     "analytics.DailyRollup.metric": "metric code",
+    "analytics.MonthlyRollup.kind": "business kind code",
+    "analytics.MonthlyRollup.metric": "metric code",
     "accession.Question.bands": "score bands (numbers and grade codes)",
     "accession.Question.kind": "question type code",
     "accession.Assessment.proposal": "computed grade proposal",

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from yilian.files.models import FileAsset
 from yilian.files.selectors import files_for
@@ -68,7 +69,7 @@ def test_the_title_names_the_kind_specialty_and_date_never_the_patient(staff_a, 
 
     assert "MDT" in request.title
     assert "oncology" in request.title
-    assert str(request.created_at.date().isoformat()) in request.title
+    assert timezone.localdate(request.created_at).isoformat() in request.title  # the local day
     for secret in (patient_a.name, NATIONAL_ID, NATIONAL_ID[-4:], str(patient_a.public_id)):
         assert secret not in request.title
 
