@@ -51,6 +51,19 @@ async def _until(ws: WebsocketCommunicator, kind: str) -> dict[str, Any]:
             return message
 
 
+async def _presence(ws: WebsocketCommunicator, matches: Any) -> dict[str, Any]:
+    """The next presence message ``matches`` accepts (with a Redis channel layer a socket
+    may also hear of its own arrival, in any order with the others')."""
+    while True:
+        message = await _until(ws, "presence")
+        if matches(message):
+            return message
+
+
+def _joined(message: dict[str, Any]) -> str | None:
+    return (message.get("joined") or {}).get("peer")
+
+
 async def _enter(ws: WebsocketCommunicator) -> dict[str, Any]:
     connected, code = await ws.connect(timeout=TIMEOUT)
     assert connected, code
@@ -112,9 +125,9 @@ def test_participants_enter_and_see_each_other(session, staff_a, expert):
     async def body():
         first = await _enter(applicant)
         second = await _enter(doctor)
-        update = await _until(applicant, "presence")
+        update = await _presence(applicant, lambda m: _joined(m) == second["peer"])
         await applicant.disconnect()
-        after_leave = await _until(doctor, "presence")
+        after_leave = await _presence(doctor, lambda m: first["peer"] in m.get("left", []))
         await doctor.disconnect()
         return first, second, update, after_leave
 
@@ -150,8 +163,8 @@ def test_a_join_tells_the_room_which_silent_connections_are_gone(session, staff_
             joined_at=timezone.now() - timedelta(minutes=6),
             seen_at=timezone.now() - timedelta(minutes=5),
         )
-        await _enter(doctor)
-        update = await _until(applicant, "presence")
+        second = await _enter(doctor)
+        update = await _presence(applicant, lambda m: _joined(m) == second["peer"])
         await applicant.disconnect()
         await doctor.disconnect()
         return first, update
@@ -326,9 +339,7 @@ def test_host_mutes_then_removes_a_participant(session, staff_a, expert, english
         await _enter(guest)
         target = str(staff_a.public_id)
         await host.send_json_to({"type": "admin", "action": "mute", "user": target})
-        presence = await _until(guest, "presence")
-        while not any(p["muted"] for p in presence["peers"]):
-            presence = await _until(guest, "presence")
+        await _presence(guest, lambda m: any(p["muted"] for p in m.get("peers", [])))
         await guest.send_json_to(_chat("我还能说话吗"))
         refused = await _until(guest, "error")
         await host.send_json_to({"type": "admin", "action": "remove", "user": target})
