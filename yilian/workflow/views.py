@@ -104,7 +104,7 @@ def _rows(
     paths = _Paths()
     statuses = {value: str(label) for value, label in Status.choices}
     urgencies = {value: str(label) for value, label in Urgency.choices}
-    labels = {a.value: capfirst(str(a.label)) for a in Action}
+    labels = {value: capfirst(str(label)) for value, label in _action_labels().items()}
 
     rows = []
     for r in requests:
