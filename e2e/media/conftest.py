@@ -27,6 +27,7 @@ from django.test import Client
 
 from e2e.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP
 from e2e.front import free_port
+from yilian.core.tests.processes import stop_process
 from yilian.workflow.tests.conftest import kinds, loop, team  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -121,15 +122,6 @@ def _wait_http(url: str, timeout: float = 15) -> None:
             time.sleep(0.1)
 
 
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 def _media_veth() -> None:
     """Janus does not gather candidates on ``lo``: give it a veth with a loopback-range
     address (inside the private namespace only)."""
@@ -180,7 +172,7 @@ def janus_server(tmp_path) -> Iterator[Janus]:
         _wait_http(url + "/info")
         yield Janus(url=url, admin_key=admin_key)
     finally:
-        _stop(process)
+        stop_process(process)
 
 
 @dataclass
@@ -220,7 +212,7 @@ def turn_server(tmp_path) -> Iterator[Turn]:
         wait_for(lambda: _listening_udp(port), 10, "coturn to listen")
         yield Turn(port=port, secret=secret, realm="yilian.local")
     finally:
-        _stop(process)
+        stop_process(process)
 
 
 def _listening_udp(port: int) -> bool:

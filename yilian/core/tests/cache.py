@@ -13,6 +13,8 @@ from typing import Any
 
 import redis
 
+from yilian.core.tests.processes import stop_process
+
 
 def unreachable_redis_caches() -> dict[str, Any]:
     """``CACHES`` with the resilient Redis cache pointing at a port nothing listens on."""
@@ -57,8 +59,7 @@ def running_redis(folder: Path) -> Iterator[str]:
         client.close()
         yield url
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        stop_process(server)
 
 
 def redis_settings(url: str) -> tuple[dict[str, Any], dict[str, Any]]:

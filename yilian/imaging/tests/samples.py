@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pydicom
 
+from yilian.core.tests.processes import stop_process
+
 from ..synthetic import (  # noqa: F401 — the tests import them from here
     IDENTIFYING,
     PATIENT_ID,
@@ -86,12 +88,7 @@ def running_orthanc(**overrides: object) -> Iterator[str]:
                     time.sleep(0.1)
             yield url
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
 
 
 def parse(data: bytes) -> pydicom.Dataset:

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from yilian.core.tests.processes import stop_process
+
 REPO = Path(__file__).resolve().parents[3]
 RTMP_MODULE = Path("/usr/lib/nginx/modules/ngx_rtmp_module.so")
 
@@ -62,9 +64,4 @@ def running_nginx_rtmp(folder: Path, callback_url: str = "") -> Iterator[str]:
             time.sleep(0.05)
         yield f"rtmp://127.0.0.1:{rtmp_port}/live"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
