@@ -23,7 +23,8 @@ import pytest
 from django.utils import timezone
 
 from e2e.front import free_port
-from e2e.media.conftest import DEPLOY, _stop, wait_for
+from e2e.media.conftest import DEPLOY, wait_for
+from yilian.core.tests.processes import stop_process
 from yilian.live import services
 from yilian.live.models import EventStatus, LiveEvent, ReplayStatus, WatchTime
 from yilian.live.services import EventData, create_event
@@ -96,7 +97,7 @@ def nginx_rtmp(live_url, settings) -> Iterator[Rtmp]:
         wait_for(lambda: _listening(http_port) and _listening(rtmp_port), 15, "nginx to listen")
         yield Rtmp(f"rtmp://127.0.0.1:{rtmp_port}/live", http_url, hls, recordings)
     finally:
-        _stop(process)
+        stop_process(process)
         shutil.rmtree(base, ignore_errors=True)
 
 
