@@ -180,14 +180,19 @@ def test_a_conference_streams_over_nginx_rtmp_to_hls_in_chromium(
         encoder.terminate()
         encoder.wait(timeout=20)
 
-    # The encoder stopped: publish_done ended the event, record_done queued the replay.
+    # The encoder stopped: publish_done ended the event, record_done queued the replay,
+    # and the task remuxed nginx-rtmp's recording into a published lesson.
     wait_for(lambda: _status(event) == EventStatus.ENDED, 20, "the event to end")
     wait_for(
-        lambda: LiveEvent.objects.get(pk=event.pk).replay_status == ReplayStatus.PENDING,
-        20,
-        "the recording to be reported",
+        lambda: (
+            LiveEvent.objects.get(pk=event.pk).replay_status
+            in (ReplayStatus.READY, ReplayStatus.FAILED)
+        ),
+        60,
+        "the replay to be made from the recording",
     )
-    recording = next(nginx_rtmp.recordings.glob("*.flv"))
-    assert services.make_replay(event.pk, str(recording)) == "ready"
     event.refresh_from_db()
+    assert event.replay_status == ReplayStatus.READY
     assert event.replay is not None and event.replay.duration_seconds >= 2
+    # The recording is removed once its replay is published.
+    assert not any(nginx_rtmp.recordings.glob("*.flv"))
