@@ -42,10 +42,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-SEED_VERSION = "3"
+SEED_VERSION = "4"
 RANDOM_SEED = 2026
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/yilian_bench"
 META_TABLE = "bench_meta"
@@ -861,7 +862,7 @@ class Seeder:
                 "desired_end", "status", "team_id", "scheduled_start", "scheduled_end",
                 "room_id", "form", "arrangement", "contact", "version", "submitted_at",
                 "reviewed_at", "dispatched_at", "confirmed_at", "published_at", "started_at",
-                "completed_at", "feedback_at", "closed_at", "cancelled_at",
+                "completed_at", "feedback_at", "closed_at", "cancelled_at", "due_at",
             ),
         )  # fmt: skip
         self.t_event = Table(
@@ -1112,6 +1113,28 @@ class Seeder:
             self._hospital_cum = cum
         return self.rng.choices(self._hospital_ids, cum_weights=self._hospital_cum)[0]
 
+    def _due(self, code: str, status: str, urgency: str, f: dict[str, Any], last: int) -> str:
+        """The stored step deadline, worked out by the application's own rule."""
+        from yilian.workflow.models import TERMINAL_STATUSES
+        from yilian.workflow.rules import ENTERED_AT
+        from yilian.workflow.selectors import step_deadline
+
+        if status in TERMINAL_STATUSES:
+            return "\\N"
+        stamps = {
+            name: datetime.fromtimestamp(f[name], UTC) if f.get(name) is not None else None
+            for name in ENTERED_AT.values()
+        }
+        row = SimpleNamespace(
+            kind=code,
+            status=status,
+            urgency=urgency,
+            updated_at=datetime.fromtimestamp(last, UTC),
+            **stamps,
+        )
+        due = step_deadline(row)  # type: ignore[arg-type]
+        return self.clock.ts(int(due.timestamp())) if due is not None else "\\N"
+
     def _team(self, kind: KindInfo, other_than: TeamInfo | None = None) -> TeamInfo:
         for _ in range(5):
             team = self.rng.choices(kind.teams, cum_weights=kind.cum_weights)[0]
@@ -1152,6 +1175,7 @@ class Seeder:
             return ts(value) if value is not None else null
 
         last = events[-1][0]
+        due = self._due(code, status, urgency, f, last)
         out[self.t_request].append(
             f"{rid}\t{self.uuid()}\t{ts(t0)}\t{ts(last)}\t{code}\t{applicant}\t{hospital}"
             f"\t{title}\t{patient}\t{urgency}\t{desired[0]}\t{desired[1]}\t{status}"
@@ -1160,7 +1184,7 @@ class Seeder:
             f"\t{stamp('submitted_at')}\t{stamp('reviewed_at')}\t{stamp('dispatched_at')}"
             f"\t{stamp('confirmed_at')}\t{stamp('published_at')}\t{stamp('started_at')}"
             f"\t{stamp('completed_at')}\t{stamp('feedback_at')}\t{stamp('closed_at')}"
-            f"\t{stamp('cancelled_at')}" + self.t_request.tail
+            f"\t{stamp('cancelled_at')}\t{due}" + self.t_request.tail
         )
         detail = self.details.get(code)
         if detail is not None:

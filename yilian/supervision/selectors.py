@@ -211,11 +211,8 @@ def board(filters: BoardFilters, now: datetime | None = None) -> Board:
     live = qs.exclude(status__in=TERMINAL_STATUSES)
     counts = dict(live.values_list("status").annotate(n=Count("id")).order_by())
     # 2. Overdue by the kinds' SLAs, by status.
-    condition = overdue_condition(now)
-    late = (
-        dict(live.filter(condition).values_list("status").annotate(n=Count("id")).order_by())
-        if condition is not None
-        else {}
+    late = dict(
+        live.filter(overdue_condition(now)).values_list("status").annotate(n=Count("id")).order_by()
     )
     out.in_flight = [
         Row(s, str(Status(s).label), counts.get(s, 0), late.get(s, 0))
@@ -319,12 +316,7 @@ def drill_down(
     if status in Status.values:
         qs = qs.filter(status=status)
     if overdue:
-        condition = overdue_condition()
-        qs = (
-            qs.exclude(status__in=TERMINAL_STATUSES).filter(condition)
-            if condition is not None
-            else qs.none()
-        )
+        qs = qs.filter(overdue_condition())
     if returned:
         qs = qs.filter(events__action=Action.RETURN).distinct()
     if declined:

@@ -218,6 +218,11 @@ class BusinessRequest(PublicModel):
     feedback_at = models.DateTimeField(_("feedback at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # When the step the request waits for is due by its kind's SLA (None: no deadline).
+    # Written with every change of status or urgency (``services``), so queues order and
+    # count overdue requests by one indexed column; ``refresh_deadlines`` rewrites it after
+    # the SLA settings change.
+    due_at = models.DateTimeField(_("step due at"), null=True, blank=True, editable=False)
 
     objects = BusinessRequestQuerySet.as_manager()
 
@@ -234,6 +239,7 @@ class BusinessRequest(PublicModel):
             ),
             models.Index(fields=["team", "status"], name="workflow_team_status_idx"),
             models.Index(fields=["status", "scheduled_start"], name="workflow_status_sched_idx"),
+            models.Index(fields=["due_at"], name="workflow_due_idx"),
             models.Index(fields=["applicant", "-created_at"], name="workflow_applicant_idx"),
             # The request list, newest first (a search walks it until a page is full).
             models.Index(fields=["-created_at", "-id"], name="workflow_newest_idx"),

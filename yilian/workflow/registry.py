@@ -176,10 +176,6 @@ class Kind:
                 hours = hours.get(urgency)
         return None if hours is None else timedelta(hours=hours)
 
-    def sla_varies_by_urgency(self, action: str) -> bool:
-        """Whether the deadline of ``action`` depends on the request's urgency."""
-        return len({self.sla(action, u) for u in Urgency.values}) > 1
-
     def get_form_class(self) -> type[Any] | None:
         return import_string(self.form) if self.form else None
 

