@@ -15,7 +15,6 @@ from yilian.files.selectors import files_for
 from yilian.orgs.models import Specialty
 from yilian.workflow.models import BusinessRequest, Status
 from yilian.workflow.registry import get_kind
-from yilian.workflow.selectors import due_at
 from yilian.workflow.services import transition
 
 from ..forms import ConsultationForm
@@ -190,5 +189,5 @@ def test_deadlines_depend_on_the_urgency(consult):
     emergency = consult.submitted(urgency="emergency")
     routine = consult.submitted(urgency="routine")
 
-    assert due_at(emergency) == emergency.submitted_at + timedelta(minutes=30)
-    assert due_at(routine) == routine.submitted_at + timedelta(hours=24)
+    assert emergency.due_at == emergency.submitted_at + timedelta(minutes=30)
+    assert routine.due_at == routine.submitted_at + timedelta(hours=24)
