@@ -88,26 +88,39 @@ def department_a(hospital_a) -> Department:
     return DepartmentFactory(hospital=hospital_a, name="心血管内科", specialty=Specialty.CARDIOLOGY)
 
 
+def create_member(
+    *roles: str, hospital: Hospital | None = None, name: str = "测试用户", **fields
+) -> User:
+    """An active member with the given roles (what account allocation produces)."""
+    user = User.objects.create_user(
+        phone=str(next(_phones)),
+        password=PASSWORD,
+        name=name,
+        hospital=hospital,
+        status=User.Status.ACTIVE,
+        **fields,
+    )
+    for role in roles:
+        account_services.grant_role(user, role)
+    return user
+
+
+def register_doctor(hospital: Hospital, department: Department | None, name: str) -> User:
+    """A doctor's own registration, waiting for their hospital's administrator."""
+    return account_services.register_staff(
+        phone=str(next(_phones)),
+        name=name,
+        password=PASSWORD,
+        hospital=hospital,
+        department=department,
+        title=User.Title.ATTENDING_PHYSICIAN,
+    )
+
+
 @pytest.fixture
 def make_user(db) -> Callable[..., User]:
-    """An active member with the given roles (what account allocation produces)."""
-
-    def make(
-        *roles: str, hospital: Hospital | None = None, name: str = "测试用户", **fields
-    ) -> User:
-        user = User.objects.create_user(
-            phone=str(next(_phones)),
-            password=PASSWORD,
-            name=name,
-            hospital=hospital,
-            status=User.Status.ACTIVE,
-            **fields,
-        )
-        for role in roles:
-            account_services.grant_role(user, role)
-        return user
-
-    return make
+    """``create_member``: an active member with the given roles, the database ready."""
+    return create_member
 
 
 @pytest.fixture
@@ -137,31 +150,20 @@ def hospital_admin_b(make_user, hospital_b) -> User:
     return make_user(Role.HOSPITAL_ADMIN, hospital=hospital_b, name="乙院管理员")
 
 
-def _register(hospital: Hospital, department: Department | None, name: str) -> User:
-    return account_services.register_staff(
-        phone=str(next(_phones)),
-        name=name,
-        password=PASSWORD,
-        hospital=hospital,
-        department=department,
-        title=User.Title.ATTENDING_PHYSICIAN,
-    )
-
-
 @pytest.fixture
 def pending_staff_a(hospital_a, department_a, hospital_admin_a) -> User:
-    return _register(hospital_a, department_a, "李待审")
+    return register_doctor(hospital_a, department_a, "李待审")
 
 
 @pytest.fixture
 def staff_a(hospital_a, department_a, hospital_admin_a) -> User:
-    user = _register(hospital_a, department_a, "赵医生")
+    user = register_doctor(hospital_a, department_a, "赵医生")
     return account_services.approve_registration(user, actor=hospital_admin_a)
 
 
 @pytest.fixture
 def staff_b(hospital_b, hospital_admin_b) -> User:
-    user = _register(hospital_b, None, "钱医生")
+    user = register_doctor(hospital_b, None, "钱医生")
     return account_services.approve_registration(user, actor=hospital_admin_b)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from typing import Any
 
@@ -19,6 +19,7 @@ from django.db import models
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from conftest import create_member, register_doctor
 from yilian.accounts import services as account_services
 from yilian.accounts.models import User
 from yilian.accounts.roles import Role
@@ -75,7 +76,6 @@ def object_routes() -> list[Route]:
 
 # --- hospital A's world ---------------------------------------------------------------
 
-PASSWORD = "Correct-Horse-9"
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 
@@ -87,23 +87,7 @@ class World:
     """Hospital A's objects (made on first use, through the services) and the people of
     hospital B who try to reach them."""
 
-    def __init__(self) -> None:
-        self._phones = iter(range(13600000001, 13600009999))
-
     # people -----------------------------------------------------------------------------
-
-    def user(self, *roles: str, hospital: Hospital | None, name: str, **fields: Any) -> User:
-        user = User.objects.create_user(
-            phone=str(next(self._phones)),
-            password=PASSWORD,
-            name=name,
-            hospital=hospital,
-            status=User.Status.ACTIVE,
-            **fields,
-        )
-        for role in roles:
-            account_services.grant_role(user, role)
-        return user
 
     @cached_property
     def lead(self) -> Hospital:
@@ -139,11 +123,11 @@ class World:
 
     @cached_property
     def manager(self) -> User:
-        return self.user(Role.MANAGER, hospital=self.lead, name="管理团队")
+        return create_member(Role.MANAGER, hospital=self.lead, name="管理团队")
 
     @cached_property
     def platform_admin(self) -> User:
-        return self.user(Role.PLATFORM_ADMIN, hospital=self.lead, name="平台管理员")
+        return create_member(Role.PLATFORM_ADMIN, hospital=self.lead, name="平台管理员")
 
     @cached_property
     def expert(self) -> User:
@@ -151,7 +135,7 @@ class World:
         department = DepartmentFactory(
             hospital=self.lead, name="心内科", specialty=Specialty.CARDIOLOGY
         )
-        return self.user(
+        return create_member(
             Role.EXPERT,
             hospital=self.lead,
             name="王专家",
@@ -161,28 +145,21 @@ class World:
 
     @cached_property
     def admin_a(self) -> User:
-        return self.user(Role.HOSPITAL_ADMIN, hospital=self.hospital_a, name="甲院管理员")
+        return create_member(Role.HOSPITAL_ADMIN, hospital=self.hospital_a, name="甲院管理员")
 
     @cached_property
     def staff_a(self) -> User:
-        user = account_services.register_staff(
-            phone=str(next(self._phones)),
-            name="赵医生",
-            password=PASSWORD,
-            hospital=self.hospital_a,
-            department=self.department_a,
-            title=User.Title.ATTENDING_PHYSICIAN,
-        )
+        user = register_doctor(self.hospital_a, self.department_a, "赵医生")
         return account_services.approve_registration(user, actor=self.admin_a)
 
     # hospital B: who probes
     @cached_property
     def admin_b(self) -> User:
-        return self.user(Role.HOSPITAL_ADMIN, hospital=self.hospital_b, name="乙院管理员")
+        return create_member(Role.HOSPITAL_ADMIN, hospital=self.hospital_b, name="乙院管理员")
 
     @cached_property
     def staff_b(self) -> User:
-        return self.user(
+        return create_member(
             Role.STAFF,
             hospital=self.hospital_b,
             name="钱医生",
@@ -191,7 +168,7 @@ class World:
 
     @cached_property
     def expert_b(self) -> User:
-        return self.user(
+        return create_member(
             Role.STAFF,
             Role.EXPERT,
             hospital=self.hospital_b,
@@ -202,7 +179,7 @@ class World:
     @cached_property
     def patient_b(self) -> User:
         """A patient's own account (not a record of hospital A)."""
-        return self.user(Role.PATIENT, hospital=None, name="孙患者")
+        return create_member(Role.PATIENT, hospital=None, name="孙患者")
 
     # patients and the closed loop ------------------------------------------------------
 
@@ -237,10 +214,11 @@ class World:
         TeamService.objects.create(team=team, kind="consultation")
         return team
 
-    def _consultation(self, *, mode: str, subtype: str = "general"):
+    def _consultation(
+        self, *, mode: str, subtype: str = "general", mdt_specialties: tuple[str, ...] = ()
+    ):
         from yilian.medical.models import Subtype
         from yilian.medical.services import ConsultationData, save_consultation
-        from yilian.patients.services import record_uploaded_consent
 
         self.consultation_team  # noqa: B018 — routes the request to the expert
         request = save_consultation(
@@ -253,8 +231,15 @@ class World:
                 clinical_question="是否需要冠脉造影？",
                 specialty=Specialty.CARDIOLOGY,
                 mode=mode,
+                mdt_specialties=mdt_specialties,
             ),
         )
+        return self._consented(request)
+
+    def _consented(self, request):
+        """``request`` with the patient's signed consent form uploaded (submitting needs it)."""
+        from yilian.patients.services import record_uploaded_consent
+
         record_uploaded_consent(
             request, actor=self.staff_a, upload=pdf("consent.pdf"), signer="patient",
             signer_name="王某某",
@@ -338,23 +323,50 @@ class World:
     def imaging_request(self):
         """An asynchronous imaging read in progress (the expert assigned)."""
         from yilian.medical.models import Mode
-        from yilian.workflow.services import transition
 
         request = self._consultation(mode=Mode.ASYNC, subtype="imaging")
+        return self._answering(request, experts=[self.expert])
+
+    @cached_property
+    def mdt_consultation(self):
+        """An asynchronous MDT consultation in progress: the expert and a radiologist of
+        another department each write their part."""
+        from yilian.medical.models import Mode
+
+        radiology = DepartmentFactory(
+            hospital=self.lead, name="医学影像科", specialty=Specialty.RADIOLOGY
+        )
+        radiologist = create_member(
+            Role.EXPERT, hospital=self.lead, name="影像专家", department=radiology,
+            title=User.Title.CHIEF_PHYSICIAN,
+        )  # fmt: skip
+        self.consultation_team.members.add(radiologist)
+        request = self._consultation(
+            mode=Mode.ASYNC,
+            subtype="mdt",
+            mdt_specialties=(Specialty.CARDIOLOGY, Specialty.RADIOLOGY),
+        )
+        return self._answering(request, experts=[self.expert, radiologist])
+
+    def _answering(self, request, *, experts: list[User]):
+        """Hospital A's submitted asynchronous consultation, taken up by ``experts``."""
+        from yilian.workflow.services import transition
+
         request = transition(request, "submit", actor=self.staff_a)
         request = transition(request, "approve", actor=self.manager)
-        request = transition(
-            request, "confirm", actor=self.expert, form="async", experts=[self.expert]
-        )
+        request = transition(request, "confirm", actor=self.expert, form="async", experts=experts)
         request = transition(request, "publish", actor=self.manager)
         return transition(request, "start", actor=self.expert)
 
     # one business kind each -------------------------------------------------------------
 
     @cached_property
-    def referral(self):
-        from yilian.referrals.models import Direction
-        from yilian.referrals.services import ReferralData, save_referral
+    def booked_referral(self):
+        """Hospital A's referral of its patient up to the lead hospital, the bed booked by
+        the receiving team (its referral letter is issued)."""
+        from yilian.referrals.services import save_referral
+        from yilian.referrals.tests.conftest import tomorrow_at, up_data
+        from yilian.workflow.services import transition
 
         department = DepartmentFactory(
             hospital=self.lead, name="心血管内科", specialty=Specialty.CARDIOLOGY
@@ -364,28 +376,40 @@ class World:
             lead=self.expert,
         )  # fmt: skip
         TeamService.objects.create(team=team, kind="referral")
-        return save_referral(
-            applicant=self.staff_a,
-            data=ReferralData(
-                patient=self.patient,
-                direction=Direction.UP,
-                target_hospital=self.lead,
-                target_department=department,
-                diagnosis_code="I21.4",
-                diagnosis_text="急性非ST段抬高型心肌梗死",
-                reason="胸痛 6 小时，肌钙蛋白升高，本院无介入条件。",
-                urgency="urgent",
-            ),
-        )
+        request = save_referral(applicant=self.staff_a, data=up_data(self.patient, department))
+        request = transition(self._consented(request), "submit", actor=self.staff_a)
+        request = transition(request, "approve", actor=self.manager)
+        return transition(
+            request, "confirm", actor=self.expert, form="on_site",
+            scheduled_start=tomorrow_at(9), scheduled_end=tomorrow_at(10),
+            contact="心内科 住院总 李医生 0571-8888 6666", arrangement="直接入住心内科 12 病区。",
+        )  # fmt: skip
 
     @cached_property
-    def advanced_study(self):
-        from yilian.linkage.tests.conftest import apply_study
+    def confirmed_study(self):
+        """Hospital A's doctor's advanced study at the lead hospital, a seat of the
+        department's quota confirmed (its admission letter is issued)."""
+        from yilian.linkage.kinds import ADVANCED_STUDY
+        from yilian.linkage.services import save_quota
+        from yilian.linkage.tests.conftest import apply_study, next_month
+        from yilian.workflow.services import transition
 
         department = DepartmentFactory(
             hospital=self.lead, name="心内科进修", specialty=Specialty.CARDIOLOGY
         )
-        return apply_study(self.staff_a, department)
+        team = TeamFactory(
+            hospital=self.lead, name="进修接待组", specialty=Specialty.CARDIOLOGY,
+            lead=self.expert,
+        )  # fmt: skip
+        TeamService.objects.create(team=team, kind=ADVANCED_STUDY)
+        save_quota(actor=self.manager, department=department, month=next_month(), seats=2)
+        request = transition(apply_study(self.staff_a, department), "submit", actor=self.staff_a)
+        request = transition(request, "approve", actor=self.manager)
+        first_day = timezone.make_aware(datetime.combine(next_month(), time(8, 30)))
+        return transition(
+            request, "confirm", actor=self.expert, form="on_site", scheduled_start=first_day,
+            scheduled_end=first_day + timedelta(hours=1), contact="心内科 教学秘书 王老师",
+        )  # fmt: skip
 
     @cached_property
     def ward_round_row(self):
@@ -425,7 +449,7 @@ class World:
 
     @cached_property
     def expert_a(self) -> User:
-        return self.user(Role.STAFF, Role.EXPERT, hospital=self.hospital_a, name="甲院专家")
+        return create_member(Role.STAFF, Role.EXPERT, hospital=self.hospital_a, name="甲院专家")
 
     # imaging -----------------------------------------------------------------------------
 
@@ -505,14 +529,7 @@ class World:
 
     @cached_property
     def registration(self) -> User:
-        return account_services.register_staff(
-            phone=str(next(self._phones)),
-            name="李待审",
-            password=PASSWORD,
-            hospital=self.hospital_a,
-            department=self.department_a,
-            title=User.Title.ATTENDING_PHYSICIAN,
-        )
+        return register_doctor(self.hospital_a, self.department_a, "李待审")
 
     # quality, teaching, feedback -------------------------------------------------------
 
@@ -617,6 +634,14 @@ class World:
         return write(self.staff_a, title="糖尿病饮食（草稿）")
 
     @cached_property
+    def health_item_in_review(self):
+        """An article of hospital A's doctor sent for review (A's admins review it)."""
+        from yilian.healthedu.services import submit
+        from yilian.healthedu.tests.conftest import write
+
+        return submit(write(self.staff_a, title="高血压患者的家庭血压监测"), actor=self.staff_a)
+
+    @cached_property
     def research_export(self):
         from yilian.casebank.services import request_export
 
@@ -650,12 +675,15 @@ class Probe:
     touches: Callable[[World], models.Model] | None = None
     methods: tuple[str, ...] = ("get", "post")
     body: str = "form"  # what a write sends: "form", "json" (the API) or "file"
-    payload: Callable[[World], dict[str, Any]] | None = None  # a valid JSON body
+    payload: Callable[[World], dict[str, Any]] | None = None  # a valid JSON or form body
     # Who reaches the object (the control: the URL names a real object); default by ``who``.
     insider: str = ""
-    # False where the world does not yet bring the object to the state the URL serves (the
-    # control request is skipped; the 404 is then weaker evidence — see the list below).
-    control: bool = True
+    # The insider's answers by method, where the page's success is known: the world brings
+    # the object to the state the page serves. Without it, any answer but 404 and 405.
+    reached: dict[str, int] | None = None
+    # For a write answering alike whether it did its work or refused it (a redirect with a
+    # message): whether the insider's request did it.
+    done: Callable[[World], bool] | None = None
 
     @property
     def reached_by(self) -> str:
@@ -689,6 +717,10 @@ def _obj(attr: str) -> Callable[[World], models.Model]:
     return get
 
 
+def _fresh(obj: Any) -> Any:
+    return type(obj)._default_manager.get(pk=obj.pk)
+
+
 def probes(names: list[str], attr: str, key: str = "public_id", **extra: Any) -> list[Probe]:
     """One probe per URL name, all about ``world.<attr>``."""
     return [Probe(n, _by(attr, key), touches=_obj(attr), **extra) for n in names]
@@ -706,14 +738,12 @@ PROBES: list[Probe] = [
     # the closed loop
     *probes(["workflow:detail", "workflow:edit", "workflow:opinion_pdf",
              "realtime:enter_request"], "completed"),
-    # Not yet controlled: an MDT part needs an MDT consultation in progress, the letters an
-    # approved study and a confirmed referral, the QR code and review actions a published
-    # or submitted article.
-    *probes(["medical:part"], "completed", control=False),
+    *probes(["medical:part"], "mdt_consultation", who="expert_b",
+            reached={"get": 200, "post": 302}),
     Probe("workflow:act", lambda w: {"public_id": w.draft.public_id, "action": "submit"},
           touches=_obj("draft")),
-    *probes(["linkage:admission_letter"], "advanced_study", control=False),
-    *probes(["referrals:letter"], "referral", control=False),
+    *probes(["linkage:admission_letter"], "confirmed_study", reached={"get": 200, "post": 200}),
+    *probes(["referrals:letter"], "booked_referral", reached={"get": 200, "post": 405}),
     *probes(["imaging:upload_start"], "imaging_request"),
     *probes(["casebank:mark"], "closed", key="request_id", who="expert_b"),
     *probes(["followups:start_from"], "closed"),
@@ -803,7 +833,9 @@ PROBES: list[Probe] = [
     Probe("supervision:ticket_act", lambda w: {"public_id": w.ticket.public_id, "step": "rate"},
           touches=_obj("ticket")),
     *probes(["healthedu:item", "healthedu:edit"], "health_item", who="admin_b"),
-    *probes(["healthedu:action", "healthedu:qr"], "health_item", who="admin_b", control=False),
+    *probes(["healthedu:action"], "health_item_in_review", who="admin_b",
+            payload=lambda w: {"action": "publish"}, reached={"get": 405, "post": 302},
+            done=lambda w: _fresh(w.health_item_in_review).is_published),
     *probes(["healthedu:plan_items"], "follow_up_plan"),
     *probes(["casebank:download"], "research_export", who="expert_b", insider="staff_a"),
     *probes(["teaching:cme_certificate"], "credit"),
@@ -834,6 +866,11 @@ EXEMPT: dict[str, str] = {
         "certificate verification: anyone holding a certificate's code may check it"
     ),
     "healthedu:share": "the public share page of a published article (/h/<slug>/)",
+    "healthedu:qr": (
+        "the QR code of a published article's public share page: drafts and articles in "
+        "review have none, and published ones every member reads "
+        "(healthedu.selectors.items_visible_to)"
+    ),
     "live:hls": "a live stream's playback id, checked against the event's audience",
     "live:rtmp_callback": "nginx-rtmp's callback, authorised by a shared secret",
     # the alliance's catalogues: one for every member, none of them a hospital's

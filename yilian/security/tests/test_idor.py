@@ -88,7 +88,7 @@ def _ask(client: Client, method: str, url: str, body: str, payload: dict | None)
     if body == "file":
         upload = SimpleUploadedFile("case.pdf", PDF, "application/pdf")
         return client.post(url, {"file": upload}).status_code
-    return client.post(url, _FORM).status_code
+    return client.post(url, payload if payload is not None else _FORM).status_code
 
 
 def _session_cookie(user) -> bytes:
@@ -142,10 +142,14 @@ def test_another_hospitals_object_is_404(probe: Probe, settings, tmp_path):
     assert after[1] == before[1], f"a refused request added or removed rows: {after[1] - before[1]}"
     # The control: hospital A's own person reaches the same URL (so the 404 above is the
     # scoping's, not a wrong address).
-    if probe.control:
-        client.force_login(getattr(world, probe.reached_by))
-        reached = {m: _ask(client, m, url, probe.body, payload) for m in probe.methods}
+    client.force_login(getattr(world, probe.reached_by))
+    reached = {m: _ask(client, m, url, probe.body, payload) for m in probe.methods}
+    if probe.reached is None:
         assert set(reached.values()) - {404, 405}, f"{probe.reached_by} cannot reach it: {reached}"
+    else:
+        assert reached == probe.reached, f"{probe.reached_by} is not served the page: {reached}"
+    if probe.done:
+        assert probe.done(world), f"{probe.reached_by}'s request did not do its work"
     if probe.audited:
         assert AuditEntry.objects.filter(
             actor=who, outcome=Outcome.DENIED, path=url.split("?")[0]
