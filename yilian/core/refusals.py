@@ -7,7 +7,13 @@ from __future__ import annotations
 from django.http import HttpRequest, JsonResponse
 
 # OperationOutcome issue codes (FHIR R4 IssueType) for the statuses middlewares answer.
-_FHIR_ISSUE = {400: "invalid", 401: "login", 403: "forbidden", 500: "exception"}
+_FHIR_ISSUE = {
+    400: "invalid",
+    401: "login",
+    403: "forbidden",
+    500: "exception",
+    503: "transient",
+}
 
 
 def client_refusal(

@@ -96,9 +96,11 @@ def normalise_icd(code: str) -> str:
 
 def clean_icd_patterns(patterns: Iterable[str]) -> list[str]:
     """The patterns normalised and checked; ``ValidationError`` naming each bad one."""
+    if isinstance(patterns, str | bytes) or not isinstance(patterns, Iterable):
+        raise ValidationError(_("The ICD-10 codes must be a list."), code="icd_patterns")
     cleaned: list[str] = []
     for raw in patterns:
-        value = (raw or "").strip().upper()
+        value = (raw if isinstance(raw, str) else str(raw or "")).strip().upper()
         if not value:
             continue
         if not _PATTERN.match(value):
@@ -250,11 +252,6 @@ def clean_fields(raw: Any) -> list[Field]:
     return fields
 
 
-def fields_of(raw: Sequence[Mapping[str, Any]]) -> list[Field]:
-    """The stored (already checked) definition as ``Field`` objects."""
-    return clean_fields(list(raw)) if raw else []
-
-
 def clean_derived(raw: Any, fields: Sequence[Field]) -> list[Derived]:
     """Derived durations: both ends must be date or datetime fields (or built-in dates)."""
     if raw in (None, ""):
@@ -280,7 +277,7 @@ def clean_derived(raw: Any, fields: Sequence[Field]) -> list[Derived]:
             continue
         taken.add(key)
         start, end = item.get("from"), item.get("to")
-        if start not in timed or end not in timed:
+        if not isinstance(start, str) or not isinstance(end, str) or {start, end} - timed:
             errors.append(
                 _("%(where)s: “from” and “to” must name date or date-and-time fields.")
                 % {"where": where}
@@ -433,9 +430,9 @@ def _check(node: Any, names: Mapping[str, Field], where: str, *, depth: int) -> 
     if extra:
         fail(_("unknown keys %(keys)s.") % {"keys": ", ".join(sorted(extra))})
     key, op = node.get("field"), node.get("op")
-    if key not in names:
+    if not isinstance(key, str) or key not in names:
         fail(_("unknown field “%(f)s”.") % {"f": key})
-    if op not in OPS:
+    if not isinstance(op, str) or op not in OPS:
         fail(
             _("unknown operator “%(op)s”; use one of %(ops)s.") % {"op": op, "ops": ", ".join(OPS)}
         )
@@ -730,3 +727,57 @@ def count(tally: Tally, outcome: str) -> None:
     elif outcome in ("met", "not_met"):
         tally.denominator += 1
         tally.numerator += outcome == "met"
+
+
+# --- the whole definition -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A registry's definition, every part checked and read."""
+
+    icd_patterns: list[str]
+    fields: list[Field]
+    derived: list[Derived]
+    names: dict[str, Field]
+    indicators: list[Indicator]
+
+
+class DefinitionInvalid(ValidationError):
+    """The definition's problems, keyed by the part they belong to: ``icd_patterns``,
+    ``fields``, ``derived`` or ``indicators``."""
+
+
+def check_definition(
+    *, icd_patterns: Any, fields: Any, derived: Any, indicators: Any
+) -> Definition:
+    """The one check of a registry's definition, used when it is saved and whenever a stored
+    one is read: ``DefinitionInvalid`` names every problem found. Derived values and
+    indicators are checked against the form, so a broken form stops the check there."""
+    errors: dict[str, list[str]] = {}
+    patterns: list[str] = []
+    try:
+        patterns = clean_icd_patterns(icd_patterns)
+    except ValidationError as exc:
+        errors["icd_patterns"] = exc.messages
+    try:
+        form = clean_fields(fields)
+    except ValidationError as exc:
+        errors["fields"] = exc.messages
+        raise DefinitionInvalid(errors) from None
+    try:
+        durations = clean_derived(derived, form)
+    except ValidationError as exc:
+        errors["derived"] = exc.messages
+        raise DefinitionInvalid(errors) from None
+    names = value_types(form, durations)
+    checked: list[Indicator] = []
+    try:
+        checked = clean_indicators(indicators, names)
+    except ValidationError as exc:
+        errors["indicators"] = exc.messages
+    if errors:
+        raise DefinitionInvalid(errors)
+    return Definition(
+        icd_patterns=patterns, fields=form, derived=durations, names=names, indicators=checked
+    )

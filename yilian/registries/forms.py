@@ -93,7 +93,7 @@ class RegistryForm(forms.Form):
             "name": registry.name,
             "code": registry.code,
             "description": registry.description,
-            "icd_patterns": ", ".join(registry.icd_patterns),
+            "icd_patterns": registry.icd_display,
             "fields": _pretty(registry.fields),
             "derived": _pretty(registry.derived),
             "indicators": _pretty(registry.indicators),

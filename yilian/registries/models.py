@@ -21,6 +21,8 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from yilian.core.models import PublicModel
@@ -65,26 +67,77 @@ class Registry(PublicModel):
     def __str__(self) -> str:
         return self.name
 
-    # The stored JSON was checked when saved (services.save_registry); these read it.
+    # The stored JSON was checked when saved (services.save_registry) and is checked again,
+    # by the same code, when read: a definition changed in the database since is reported
+    # (``definition_problems``), never used. Reading ``definition`` (or what comes from it)
+    # of an invalid registry raises ``definitions.DefinitionInvalid``.
     @cached_property
+    def _checked(self) -> definitions.Definition | definitions.DefinitionInvalid:
+        try:
+            return definitions.check_definition(
+                icd_patterns=self.icd_patterns,
+                fields=self.fields,
+                derived=self.derived,
+                indicators=self.indicators,
+            )
+        except definitions.DefinitionInvalid as exc:
+            return exc
+
+    @property
+    def definition(self) -> definitions.Definition:
+        checked = self._checked
+        if isinstance(checked, definitions.DefinitionInvalid):
+            raise checked
+        return checked
+
+    @property
+    def definition_problems(self) -> list[str]:
+        """What is wrong with the stored definition, each problem after the name of the
+        part it is in; empty when the definition is valid."""
+        checked = self._checked
+        if not isinstance(checked, definitions.DefinitionInvalid):
+            return []
+        problems = []
+        for part, errors in checked.message_dict.items():
+            field = self._meta.get_field(part)
+            label = capfirst(field.verbose_name) if isinstance(field, models.Field) else part
+            problems += [f"{label}: {message}" for message in errors]
+        return problems
+
+    @property
+    def definition_notice(self) -> str:
+        """What users are told when they reach a registry whose definition is invalid."""
+        return gettext(
+            "The definition of the registry “%(name)s” is invalid. It cannot be used until "
+            "its administrator corrects it in the registry designer."
+        ) % {"name": self.name}
+
+    def forget_definition(self) -> None:
+        """Drop the checked definition, after the stored one was changed."""
+        self.__dict__.pop("_checked", None)
+
+    @property
     def form_fields(self) -> list[definitions.Field]:
-        return definitions.fields_of(self.fields)
+        return self.definition.fields
 
-    @cached_property
+    @property
     def derived_values(self) -> list[definitions.Derived]:
-        return definitions.clean_derived(self.derived, self.form_fields)
+        return self.definition.derived
 
-    @cached_property
+    @property
     def names(self) -> dict[str, definitions.Field]:
-        return definitions.value_types(self.form_fields, self.derived_values)
+        return self.definition.names
 
-    @cached_property
+    @property
     def quality_indicators(self) -> list[definitions.Indicator]:
-        return definitions.clean_indicators(self.indicators, self.names)
+        return self.definition.indicators
 
     @property
     def icd_display(self) -> str:
-        return ", ".join(self.icd_patterns)
+        patterns = self.icd_patterns
+        if not isinstance(patterns, list):
+            return str(patterns)
+        return ", ".join(str(p) for p in patterns)
 
 
 class CaseStatus(models.TextChoices):

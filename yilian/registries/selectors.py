@@ -105,6 +105,13 @@ def case_rows(case: Case) -> list[tuple[definitions.Field, Any]]:
     return [(f, case.answers.get(f.key)) for f in case.registry.form_fields]
 
 
+def stored_answers(case: Case) -> list[tuple[str, Any]]:
+    """The case's answers as stored, by key: what can be shown of a case whose registry's
+    definition is invalid (its form cannot be read)."""
+    answers = case.answers if isinstance(case.answers, dict) else {}
+    return sorted(answers.items())
+
+
 def derived_rows(case: Case) -> list[tuple[definitions.Derived, Any]]:
     values = _values_of(
         case.registry,

@@ -64,35 +64,24 @@ class RegistryData:
 
 
 def check_definition(data: RegistryData) -> dict[str, Any]:
-    """The definition's stored form, every part checked; ``RegistryInvalid`` lists each
-    problem under ``icd_patterns``, ``fields``, ``derived`` or ``indicators``."""
-    errors: dict[str, list[str]] = {}
-    cleaned: dict[str, Any] = {}
+    """The definition's stored form, every part checked (:func:`definitions.check_definition`,
+    the same check its pages make on the stored one); ``RegistryInvalid`` lists each problem
+    under ``icd_patterns``, ``fields``, ``derived`` or ``indicators``."""
     try:
-        cleaned["icd_patterns"] = definitions.clean_icd_patterns(data.icd_patterns)
-    except ValidationError as exc:
-        errors["icd_patterns"] = exc.messages
-    try:
-        fields = definitions.clean_fields(data.fields)
-    except ValidationError as exc:
-        errors["fields"] = exc.messages
-        raise RegistryInvalid(errors) from None
-    cleaned["fields"] = data.fields
-    try:
-        derived = definitions.clean_derived(data.derived, fields)
-        cleaned["derived"] = data.derived or []
-    except ValidationError as exc:
-        errors["derived"] = exc.messages
-        raise RegistryInvalid(errors) from None
-    names = definitions.value_types(fields, derived)
-    try:
-        definitions.clean_indicators(data.indicators, names)
-        cleaned["indicators"] = data.indicators or []
-    except ValidationError as exc:
-        errors["indicators"] = exc.messages
-    if errors:
-        raise RegistryInvalid(errors)
-    return cleaned
+        checked = definitions.check_definition(
+            icd_patterns=data.icd_patterns,
+            fields=data.fields,
+            derived=data.derived,
+            indicators=data.indicators,
+        )
+    except definitions.DefinitionInvalid as exc:
+        raise RegistryInvalid(exc.error_dict) from None
+    return {
+        "icd_patterns": checked.icd_patterns,
+        "fields": data.fields,
+        "derived": data.derived or [],
+        "indicators": data.indicators or [],
+    }
 
 
 def save_registry(*, actor: User, data: RegistryData, instance: Registry | None = None) -> Registry:
@@ -116,12 +105,21 @@ def save_registry(*, actor: User, data: RegistryData, instance: Registry | None 
     for key, value in cleaned.items():
         setattr(registry, key, value)
     registry.save()
-    for cached in ("form_fields", "derived_values", "names", "quality_indicators"):
-        registry.__dict__.pop(cached, None)
+    registry.forget_definition()
     return registry
 
 
 # --- cases --------------------------------------------------------------------------------
+
+
+class DefinitionUnusable(ValidationError):
+    """A case of a registry whose stored definition is invalid: refused until it is
+    corrected. The message says so and what is wrong."""
+
+    def __init__(self, registry: Registry) -> None:
+        super().__init__(
+            [registry.definition_notice, *registry.definition_problems], code="definition_invalid"
+        )
 
 
 class CaseInvalid(ValidationError):
@@ -140,7 +138,10 @@ class CaseData:
 def _clean_case(
     actor: User, registry: Registry, data: CaseData, *, complete: bool
 ) -> dict[str, Any]:
-    """The case's values, or ``CaseInvalid`` with a message for each wrong field."""
+    """The case's values, or ``CaseInvalid`` with a message for each wrong field. Nothing is
+    written against a registry whose stored definition is invalid."""
+    if registry.definition_problems:
+        raise DefinitionUnusable(registry)
     errors: dict[str, str] = {}
     problem = patient_choice_error(actor, data.patient)
     if problem:

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -152,15 +153,35 @@ def _case_or_404(request: HttpRequest, public_id: str) -> Case:
 def case_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     case = _case_or_404(request, public_id)
     record(request, action=AuditAction.VIEW, target=case, patient=case.patient)
-    context = {
+    context: dict[str, Any] = {
         "case": case,
-        "rows": selectors.case_rows(case),
-        "derived": selectors.derived_rows(case),
-        "outcomes": selectors.case_outcomes(case),
         "revisions": case.revisions.select_related("actor")[:50],
-        "may_edit": services.may_edit(_user(request), case),
     }
+    if case.registry.definition_problems:
+        # Without a valid form the answers are shown as stored, and nothing is changed.
+        context |= {"stored_answers": selectors.stored_answers(case), "may_edit": False}
+    else:
+        context |= {
+            "rows": selectors.case_rows(case),
+            "derived": selectors.derived_rows(case),
+            "outcomes": selectors.case_outcomes(case),
+            "may_edit": services.may_edit(_user(request), case),
+        }
     return render(request, "registries/case_detail.html", context)
+
+
+def _definition_invalid(
+    request: HttpRequest, registry: Registry, case: Case | None = None
+) -> HttpResponse:
+    """The case form's page for a registry whose definition is invalid: the notice, no form;
+    a POST is answered 409 (the service would refuse it too)."""
+    status = 409 if request.method == "POST" else 200
+    return render(
+        request,
+        "registries/case_form.html",
+        {"form": None, "registry": registry, "case": case},
+        status=status,
+    )
 
 
 def _case_data(form: CaseForm) -> services.CaseData:
@@ -185,6 +206,8 @@ def case_new(request: HttpRequest) -> HttpResponse:
     registry = selectors.get_registry_for_user(user, chosen)
     if not registry.is_active:
         raise Http404
+    if registry.definition_problems:
+        return _definition_invalid(request, registry)
     patients = patients_to_choose(user)
     form = CaseForm(request.POST or None, registry=registry, patients=patients)
     status = 200
@@ -224,6 +247,15 @@ def case_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     case = _case_or_404(request, public_id)
     if not services.may_edit(user, case):
         raise Http404
+    if case.registry.definition_problems:
+        record(
+            request,
+            action=AuditAction.UPDATE if request.method == "POST" else AuditAction.VIEW,
+            target=case,
+            patient=case.patient,
+            outcome=Outcome.FAILED if request.method == "POST" else Outcome.OK,
+        )
+        return _definition_invalid(request, case.registry, case)
     form = CaseForm(
         request.POST or None, registry=case.registry, patients=patients_to_choose(user), case=case
     )
@@ -285,17 +317,21 @@ def case_delete(request: HttpRequest, public_id: str) -> HttpResponse:
 # --- indicator rates ----------------------------------------------------------------------
 
 
-def _board(request: HttpRequest) -> tuple[IndicatorFilterForm, selectors.RateBoard | None]:
+def _board(
+    request: HttpRequest,
+) -> tuple[IndicatorFilterForm, Registry | None, selectors.RateBoard | None]:
+    """The filters, the chosen registry and its rates (None without a registry, or when the
+    registry's definition is invalid and nothing can be computed from it)."""
     user = _user(request)
     form = IndicatorFilterForm(request.GET or None, registries=selectors.registries_of(user))
     registry = form.chosen_registry()
-    if registry is None:
-        return form, None
+    if registry is None or registry.definition_problems:
+        return form, registry, None
     oversight = user.has_role(*selectors.OVERSIGHT_ROLES)
     own = None if oversight else user.hospital
     if own is None and not oversight:
         raise PermissionDenied
-    return form, selectors.indicator_rates(registry, form.filters(), own_hospital=own)
+    return form, registry, selectors.indicator_rates(registry, form.filters(), own_hospital=own)
 
 
 def _chart_data(board: selectors.RateBoard) -> dict[str, Any]:
@@ -346,8 +382,8 @@ def _chart_hospitals(board: selectors.RateBoard, code: str) -> list[dict[str, An
 @role_required(*FIGURE_ROLES)
 @require_GET
 def indicators(request: HttpRequest) -> HttpResponse:
-    form, board = _board(request)
-    context: dict[str, Any] = {"form": form, "board": board}
+    form, registry, board = _board(request)
+    context: dict[str, Any] = {"form": form, "board": board, "registry": registry}
     if board is not None:
         codes = [i.code for i in board.indicators]
         rows = [
@@ -381,7 +417,9 @@ def indicators(request: HttpRequest) -> HttpResponse:
 def indicators_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in FORMATS:
         raise Http404
-    _form, board = _board(request)
+    _form, registry, board = _board(request)
+    if registry is not None and board is None:  # the page says why there are no figures
+        return redirect(f"{reverse('registries:indicators')}?{request.GET.urlencode()}")
     if board is None:
         raise Http404
     header = [gettext("Hospital"), gettext("Cases")]

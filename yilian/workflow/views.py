@@ -219,16 +219,19 @@ def _render_detail(
             forms.append(bound)
         else:
             forms.append(ACTION_FORMS[action](request=business_request, user=user))
+    detail = selectors.kind_detail(business_request)
+    # A request whose detail row is missing cannot be edited: its form reads that row.
     editable = (
         kind is not None
         and business_request.status in EDITABLE_STATUSES
         and business_request.applicant_id == user.pk
+        and (detail is not None or kind.get_detail_model() is None)
     )
     context = {
         "req": business_request,
         "kind": kind,
         "kind_label": kind.label if kind else business_request.kind,
-        "detail": selectors.kind_detail(business_request),
+        "detail": detail,
         "page": selectors.request_page(business_request),
         "forms": forms,
         "open_action": bound.action if bound is not None else (allowed[0] if allowed else ""),
