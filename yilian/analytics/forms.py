@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from yilian.orgs.models import Division, Hospital
+from yilian.web.forms import LongSelect
 from yilian.workflow.registry import all_kinds
 
 from .selectors import Filters, default_filters
@@ -27,9 +28,12 @@ class DashboardFilterForm(forms.Form):
     hospital = forms.ModelChoiceField(
         label=_("Hospital"),
         required=False,
-        queryset=Hospital.objects.filter(status=Hospital.Status.ACTIVE).order_by("name"),
+        queryset=Hospital.objects.filter(status=Hospital.Status.ACTIVE)
+        .only("public_id", "name")
+        .order_by("name"),
         to_field_name="public_id",
         empty_label=_("All hospitals"),
+        widget=LongSelect,
     )
     kind = forms.ChoiceField(label=_("Business"), required=False)
 
