@@ -16,6 +16,7 @@ from django.utils import timezone
 from yilian.accounts.models import User
 from yilian.accounts.roles import Role
 from yilian.core.dates import start_of
+from yilian.security.policy import read_only
 from yilian.workflow.models import SCHEDULED_STATUSES, BusinessRequest
 
 from .models import Attendance, ChatMessage, RoomSession
@@ -105,8 +106,9 @@ def _session_open(session: RoomSession) -> bool:
 def may_enter(user: User, session: RoomSession) -> bool:
     """The one rule for entering a room (page, websocket, every message): a participant or
     administrator, of a session that is open, not removed from it, and — when the room is
-    locked — an administrator or someone who was already in."""
-    if not is_participant(user, session) or not _session_open(session):
+    locked — an administrator or someone who was already in. Never an auditor's account,
+    which changes nothing (entering records attendance; the room takes chat and signals)."""
+    if read_only(user) or not is_participant(user, session) or not _session_open(session):
         return False
     admin = is_room_admin(user, session)
     if not admin and session.removed.filter(pk=user.pk).exists():

@@ -17,6 +17,8 @@ from django.test import Client
 from django.utils import timezone
 
 from yilian.accounts.models import User
+from yilian.accounts.roles import Role
+from yilian.accounts.services import grant_role
 from yilian.asgi import application
 from yilian.realtime import selectors, services
 from yilian.realtime.models import Attendance, ChatMessage, RoomSession
@@ -96,6 +98,21 @@ def test_anonymous_visitor_is_refused_with_4401(session):
 @pytest.mark.parametrize("who", ["staff_b", "hospital_admin_b", "patient"])
 def test_outsider_is_refused_on_connect_and_leaves_no_trace(request, session, who):
     ws = _socket(session, request.getfixturevalue(who))
+
+    async def body():
+        result = await ws.connect(timeout=TIMEOUT)
+        await ws.disconnect()
+        return result
+
+    assert async_to_sync(body)() == (False, 4404)
+    assert not Attendance.objects.filter(session=session).exists()
+
+
+def test_an_auditors_account_does_not_enter_even_as_a_participant(session, staff_a):
+    assert selectors.may_enter(staff_a, session)
+    grant_role(staff_a, Role.AUDITOR)
+    auditor = User.objects.get(pk=staff_a.pk)
+    ws = _socket(session, auditor)
 
     async def body():
         result = await ws.connect(timeout=TIMEOUT)
