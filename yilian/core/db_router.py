@@ -91,10 +91,8 @@ def waited_past_pool_timeout(exc: BaseException | None) -> bool:
     """Whether ``exc`` is, or was caused by, the pool's timeout: no connection became free
     within ``YILIAN_DB_POOL_TIMEOUT`` seconds (Django raises its ``OperationalError`` from
     psycopg_pool's ``PoolTimeout``). A moment of overload, not a fault of the request."""
-    try:
-        from psycopg_pool import PoolTimeout
-    except ImportError:  # pragma: no cover - psycopg_pool is a dependency
-        return False
+    from psycopg_pool import PoolTimeout
+
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
         if isinstance(exc, PoolTimeout):

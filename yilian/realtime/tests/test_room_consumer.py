@@ -80,6 +80,17 @@ async def _drain(ws: WebsocketCommunicator) -> list[dict[str, Any]]:
     return got
 
 
+def _connect_once(ws: WebsocketCommunicator) -> tuple[bool, int | None]:
+    """What connecting answers (accepted, close code); the socket is closed again."""
+
+    async def body() -> tuple[bool, int | None]:
+        result = await ws.connect(timeout=TIMEOUT)
+        await ws.disconnect()
+        return result
+
+    return async_to_sync(body)()
+
+
 def _chat(body: str, client_id: str | None = None) -> dict[str, Any]:
     return {"type": "chat", "id": client_id or str(uuid.uuid4()), "body": body}
 
@@ -87,24 +98,14 @@ def _chat(body: str, client_id: str | None = None) -> dict[str, Any]:
 def test_anonymous_visitor_is_refused_with_4401(session):
     ws = _socket(session, None)
 
-    async def body():
-        result = await ws.connect(timeout=TIMEOUT)
-        await ws.disconnect()
-        return result
-
-    assert async_to_sync(body)() == (False, 4401)
+    assert _connect_once(ws) == (False, 4401)
 
 
 @pytest.mark.parametrize("who", ["staff_b", "hospital_admin_b", "patient"])
 def test_outsider_is_refused_on_connect_and_leaves_no_trace(request, session, who):
     ws = _socket(session, request.getfixturevalue(who))
 
-    async def body():
-        result = await ws.connect(timeout=TIMEOUT)
-        await ws.disconnect()
-        return result
-
-    assert async_to_sync(body)() == (False, 4404)
+    assert _connect_once(ws) == (False, 4404)
     assert not Attendance.objects.filter(session=session).exists()
 
 
@@ -114,12 +115,7 @@ def test_an_auditors_account_does_not_enter_even_as_a_participant(session, staff
     auditor = User.objects.get(pk=staff_a.pk)
     ws = _socket(session, auditor)
 
-    async def body():
-        result = await ws.connect(timeout=TIMEOUT)
-        await ws.disconnect()
-        return result
-
-    assert async_to_sync(body)() == (False, 4404)
+    assert _connect_once(ws) == (False, 4404)
     assert not Attendance.objects.filter(session=session).exists()
 
 
@@ -128,12 +124,7 @@ def test_unknown_room_is_refused_like_a_forbidden_one(staff_a, session):
         application, f"/ws/rooms/{uuid.uuid4()}/", headers=[ORIGIN, (b"cookie", _cookie(staff_a))]
     )
 
-    async def body():
-        result = await ws.connect(timeout=TIMEOUT)
-        await ws.disconnect()
-        return result
-
-    assert async_to_sync(body)() == (False, 4404)
+    assert _connect_once(ws) == (False, 4404)
 
 
 def test_participants_enter_and_see_each_other(session, staff_a, expert):
